@@ -1,0 +1,3 @@
+from springlet.cli import main
+
+main()

@@ -1,0 +1,61 @@
+"""Workspace settings: `springlet.yaml` as validated data."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from springlet.models.reference import (
+    EmbeddingReference,
+    ModelReference,
+    ModelRef,
+    parse_model_ref,
+)
+from springlet.rag.spec import CollectionSpec
+from springlet.spec_base import Spec
+
+DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
+
+
+class OllamaSettings(Spec):
+    """How to reach the Ollama server."""
+
+    host: str | None = None
+    """Defaults to OLLAMA_HOST, then http://127.0.0.1:11434 (OLLAMA_HOST overrides this)."""
+    keep_alive: str | int = "5m"
+    auto_pull: bool = False
+    """Pull a missing model (with progress) instead of failing."""
+    timeout_s: float = Field(default=300.0, gt=0)
+
+
+class RedactionSettings(Spec):
+    """What is removed from traces before they are stored or exported."""
+
+    fields: list[str] = Field(
+        default_factory=lambda: ["password", "api_key", "apikey", "token", "secret", "authorization"]
+    )
+    """Argument / attribute names whose values are replaced (case-insensitive, substring)."""
+    patterns: list[str] = Field(default_factory=list)
+    """Extra regular expressions; matches are replaced wherever they appear."""
+
+
+class TracingSettings(Spec):
+    """Where and how long runs are recorded."""
+
+    enabled: bool = True
+    retention_days: int | None = Field(default=30, ge=1)
+    retention_runs: int | None = Field(default=10_000, ge=1)
+    redact: RedactionSettings = Field(default_factory=RedactionSettings)
+
+
+class WorkspaceSettings(Spec):
+    """Everything in `springlet.yaml`; every key is optional."""
+
+    default_model: ModelReference = Field(default_factory=lambda: parse_model_ref("auto"))
+    ollama: OllamaSettings = Field(default_factory=OllamaSettings)
+    embeddings: EmbeddingReference = Field(
+        default_factory=lambda: ModelRef(provider="embedded", name="all-minilm")
+    )
+    data_dir: str = ".springlet"
+    """Traces, memory and indexes, relative to the workspace."""
+    collections: list[CollectionSpec] = Field(default_factory=list)
+    tracing: TracingSettings = Field(default_factory=TracingSettings)
