@@ -16,6 +16,4 @@ def check_json_schema(schema: dict[str, Any]) -> None:
         where = "/".join(str(p) for p in exc.absolute_path) or "(top level)"
         raise ValueError(f"output is not a valid JSON Schema at {where}: {exc.message}") from None
     if "type" not in schema and "properties" not in schema and "enum" not in schema:
-        raise ValueError(
-            "output must be a JSON Schema such as {type: object, properties: {...}}"
-        )
+        raise ValueError("output must be a JSON Schema such as {type: object, properties: {...}}")

@@ -34,8 +34,7 @@ class ToolRef(Spec):
         if isinstance(value, dict) and set(value) == {"kind", "name"}:
             return value
         raise ValueError(
-            "a tool entry is a tool name ('get_order_status'), "
-            "'prompt: NAME' or 'agent: NAME'"
+            "a tool entry is a tool name ('get_order_status'), 'prompt: NAME' or 'agent: NAME'"
         )
 
     def __str__(self) -> str:

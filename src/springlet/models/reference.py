@@ -56,18 +56,15 @@ def parse_model_ref(text: str) -> ModelRef:
         )
     if provider not in PROVIDERS or provider == "auto":
         close = difflib.get_close_matches(provider, PROVIDERS[1:], n=1)
-        if close:
-            guess = f"'{close[0]}:{name}'"
-        else:
-            # `qwen2.5:7b` without a provider looks like an Ollama name with a tag
-            guess = f"'ollama:{raw}'"
+        # `qwen2.5:7b` without a provider looks like an Ollama name with a tag
+        guess = f"'{close[0]}:{name}'" if close else f"'ollama:{raw}'"
         raise ValueError(
             f"unknown model provider {provider!r} in {raw!r}; did you mean {guess}? "
             f"(providers: ollama, embedded, scripted, or plain 'auto')"
         )
     if not name.strip():
         raise ValueError(f"model reference {raw!r} has no model name after '{provider}:'")
-    return ModelRef(provider=provider, name=name.strip())  # type: ignore[arg-type]
+    return ModelRef(provider=provider, name=name.strip())
 
 
 def _coerce_ref(value: Any) -> Any:

@@ -56,11 +56,7 @@ class InputSpec(Spec):
             "object",
         ):
             raise ValueError(f"minimum/maximum do not apply to type {self.type}")
-        if (
-            self.minimum is not None
-            and self.maximum is not None
-            and self.minimum > self.maximum
-        ):
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
             raise ValueError(f"minimum {self.minimum} is greater than maximum {self.maximum}")
         if not self.required:
             from springlet.prompts.inputs import check_value

@@ -88,3 +88,28 @@ def render(source: str, values: Mapping[str, Any], *, what: str = "template") ->
         ) from None
     except TemplateError as exc:
         raise TemplateRenderError(f"{what} failed to render: {exc}") from None
+
+
+def unsafe_attributes(source: str) -> list[tuple[str, int]]:
+    """Attribute names starting with `_` that `source` reads (the sandbox would refuse them)."""
+    from jinja2 import TemplateSyntaxError, nodes
+
+    try:
+        ast = environment().parse(source)
+    except TemplateSyntaxError:
+        return []
+    found: list[tuple[str, int]] = []
+    for node in ast.find_all((nodes.Getattr, nodes.Getitem)):
+        if isinstance(node, nodes.Getattr):
+            name = node.attr
+        elif (
+            isinstance(node, nodes.Getitem)
+            and isinstance(node.arg, nodes.Const)
+            and isinstance(node.arg.value, str)
+        ):
+            name = node.arg.value
+        else:
+            continue
+        if name.startswith("_"):
+            found.append((name, node.lineno))
+    return found

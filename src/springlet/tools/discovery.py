@@ -109,8 +109,7 @@ def _add_tool(
             Problem(
                 f"duplicate tool name '{tool.name}' (first defined at {first})",
                 location,
-                hint="tool names must be unique in a workspace; rename one or pass "
-                "@tool(name=...)",
+                hint="tool names must be unique in a workspace; rename one or pass @tool(name=...)",
                 code="duplicate-name",
             )
         )

@@ -6,8 +6,8 @@ from pydantic import Field
 
 from springlet.models.reference import (
     EmbeddingReference,
-    ModelReference,
     ModelRef,
+    ModelReference,
     parse_model_ref,
 )
 from springlet.rag.spec import CollectionSpec
@@ -31,7 +31,14 @@ class RedactionSettings(Spec):
     """What is removed from traces before they are stored or exported."""
 
     fields: list[str] = Field(
-        default_factory=lambda: ["password", "api_key", "apikey", "token", "secret", "authorization"]
+        default_factory=lambda: [
+            "password",
+            "api_key",
+            "apikey",
+            "token",
+            "secret",
+            "authorization",
+        ]
     )
     """Argument / attribute names whose values are replaced (case-insensitive, substring)."""
     patterns: list[str] = Field(default_factory=list)

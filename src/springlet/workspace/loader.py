@@ -1,0 +1,251 @@
+"""Loading a workspace directory into specs, collecting every problem in one pass.
+
+A broken file never stops the others: each file is parsed and validated on its own,
+then cross-references are checked, and whatever is still sound stays usable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from springlet.agents.spec import AgentSpec, RouterSpec
+from springlet.errors import Location, Problem
+from springlet.prompts.checks import check_template
+from springlet.prompts.spec import PromptSpec
+from springlet.rag.spec import CollectionSpec
+from springlet.tools.discovery import discover_tools
+from springlet.workspace.loaded import LoadedWorkspace
+from springlet.workspace.references import check_references
+from springlet.workspace.settings import WorkspaceSettings
+from springlet.workspace.validation import validate_document
+from springlet.workspace.yaml_source import YamlSource, load_yaml
+
+SETTINGS_FILE = "springlet.yaml"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass
+class Definition:
+    """A named spec and the file (and parsed source) it came from."""
+
+    spec: Any
+    source: YamlSource
+    node: tuple[str | int, ...] = ()
+
+    @property
+    def location(self) -> Location:
+        return self.source.location((*self.node, "name"))
+
+
+@dataclass
+class LoadState:
+    """Everything gathered while loading, before it is frozen into a LoadedWorkspace."""
+
+    root: Path
+    display_root: Path
+    problems: list[Problem] = field(default_factory=list)
+    file_problems: dict[Path, list[Problem]] = field(default_factory=dict)
+    prompts: dict[str, Definition] = field(default_factory=dict)
+    agents: dict[str, Definition] = field(default_factory=dict)
+    collections: dict[str, Definition] = field(default_factory=dict)
+    broken: dict[str, list[Problem]] = field(default_factory=dict)
+    """`"agent:NAME"` -> problems of a definition whose file has errors (so it can't run)."""
+
+    def mark_broken(self, kind: str, source: YamlSource, problems: list[Problem]) -> None:
+        name = source.data.get("name") if isinstance(source.data, dict) else None
+        if isinstance(name, str) and problems:
+            self.broken.setdefault(f"{kind}:{name}", []).extend(problems)
+
+    def report(self, problems: list[Problem], path: Path) -> None:
+        self.problems.extend(problems)
+        self.file_problems.setdefault(path, []).extend(problems)
+
+
+def load_workspace_files(root: Path) -> LoadedWorkspace:
+    """Load the workspace at `root`. Never raises for problems in the user's files."""
+    display_root = root
+    root = root.expanduser()
+    state = LoadState(root=root, display_root=display_root)
+    if not root.is_dir():
+        from springlet.errors import WorkspaceError
+
+        raise WorkspaceError(
+            f"workspace directory {display_root} does not exist",
+            [
+                Problem(
+                    "no such directory",
+                    Location(display_root),
+                    hint="pass -w DIR, set SPRINGLET_WORKSPACE, or run `springlet init DIR`",
+                )
+            ],
+        )
+    settings = _load_settings(state)
+    for path, source in _yaml_files(state, "prompts"):
+        _load_prompt(state, source, path)
+    for path, source in _yaml_files(state, "agents"):
+        _load_agent(state, source, path)
+    for path, source in _yaml_files(state, "knowledge"):
+        _load_collection(state, source, path, ())
+    tools = discover_tools(root, display_root)
+    state.problems.extend(tools.problems)
+    unusable = check_references(state, tools)
+    return LoadedWorkspace(
+        root=root.resolve(),
+        settings=settings,
+        prompts={n: d.spec for n, d in state.prompts.items()},
+        agents={n: d.spec for n, d in state.agents.items()},
+        collections={n: d.spec for n, d in state.collections.items()},
+        tools=tools.tools,
+        advisors=tools.advisors,
+        problems=tuple(sorted(state.problems, key=_problem_order)),
+        unusable=unusable,
+        files={
+            **{f"prompt:{n}": d.source.path for n, d in state.prompts.items()},
+            **{f"agent:{n}": d.source.path for n, d in state.agents.items()},
+            **{f"collection:{n}": d.source.path for n, d in state.collections.items()},
+        },
+    )
+
+
+def _problem_order(problem: Problem) -> tuple[str, int, int]:
+    loc = problem.location
+    return (str(loc.path), loc.line, loc.col) if loc else ("", 0, 0)
+
+
+def _yaml_files(state: LoadState, folder: str) -> list[tuple[Path, YamlSource]]:
+    directory = state.root / folder
+    if not directory.is_dir():
+        return []
+    out = []
+    for path in sorted(p for p in directory.iterdir() if p.suffix in YAML_SUFFIXES):
+        shown = state.display_root / folder / path.name
+        source = load_yaml(path, shown)
+        if isinstance(source, Problem):
+            state.report([source], shown)
+            continue
+        out.append((shown, source))
+    return out
+
+
+def _load_settings(state: LoadState) -> WorkspaceSettings:
+    path = state.root / SETTINGS_FILE
+    if not path.is_file():
+        return WorkspaceSettings()
+    shown = state.display_root / SETTINGS_FILE
+    source = load_yaml(path, shown)
+    if isinstance(source, Problem):
+        state.report([source], shown)
+        return WorkspaceSettings()
+    if source.data is None:
+        return WorkspaceSettings()
+    result = validate_document(WorkspaceSettings, source, "settings")
+    if isinstance(result, list):
+        state.report(result, shown)
+        return _settings_without_errors(source)
+    for index, collection in enumerate(result.collections):
+        _register(
+            state, "collection", state.collections, collection, source, ("collections", index)
+        )
+    return result
+
+
+def _settings_without_errors(source: YamlSource) -> WorkspaceSettings:
+    """Keep the valid top-level settings when some are broken, so the rest still works."""
+    data = dict(source.data) if isinstance(source.data, dict) else {}
+    kept: dict[str, Any] = {}
+    for key, value in data.items():
+        try:
+            WorkspaceSettings.model_validate({key: value})
+        except Exception:
+            continue
+        kept[key] = value
+    return WorkspaceSettings.model_validate(kept)
+
+
+def _load_prompt(state: LoadState, source: YamlSource, path: Path) -> None:
+    result = validate_document(PromptSpec, source, "prompt")
+    if isinstance(result, list):
+        state.report(result, path)
+        state.mark_broken("prompt", source, result)
+        return
+    used: set[str] = set()
+    problems: list[Problem] = []
+    for index, message in enumerate(result.messages):
+        node = ("messages", index, "content")
+        found, template_problems = check_template(
+            source, node, message.content, result.input, f"prompt '{result.name}'"
+        )
+        used |= found
+        problems += template_problems
+    if not any(p.code == "template-syntax" for p in problems):
+        for name in result.input:
+            if name not in used:
+                problems.append(
+                    Problem(
+                        f"input '{name}' is declared but no message of prompt "
+                        f"'{result.name}' uses it",
+                        source.location(("input", name), key=True),
+                        hint=f"use '{{{{ {name} }}}}' in a message or remove the input",
+                        code="unused-input",
+                    )
+                )
+    state.report(problems, path)
+    state.mark_broken("prompt", source, problems)
+    _register(state, "prompt", state.prompts, result, source, ())
+
+
+def _load_agent(state: LoadState, source: YamlSource, path: Path) -> None:
+    data = source.data
+    is_router = isinstance(data, dict) and data.get("kind") == "router"
+    spec_cls: type[AgentSpec] | type[RouterSpec] = RouterSpec if is_router else AgentSpec
+    result = validate_document(spec_cls, source, "agent")
+    if isinstance(result, list):
+        state.report(result, path)
+        state.mark_broken("agent", source, result)
+        return
+    if isinstance(result, AgentSpec):
+        _, problems = check_template(
+            source, ("instructions",), result.instructions, (), f"agent '{result.name}'"
+        )
+        state.report(problems, path)
+        state.mark_broken("agent", source, problems)
+    _register(state, "agent", state.agents, result, source, ())
+
+
+def _load_collection(
+    state: LoadState, source: YamlSource, path: Path, node: tuple[str | int, ...]
+) -> None:
+    result = validate_document(CollectionSpec, source, "collection")
+    if isinstance(result, list):
+        state.report(result, path)
+        state.mark_broken("collection", source, result)
+        return
+    _register(state, "collection", state.collections, result, source, node)
+
+
+def _register(
+    state: LoadState,
+    kind: str,
+    table: dict[str, Definition],
+    spec: Any,
+    source: YamlSource,
+    node: tuple[str | int, ...],
+) -> None:
+    definition = Definition(spec, source, node)
+    existing = table.get(spec.name)
+    if existing is not None:
+        state.report(
+            [
+                Problem(
+                    f"duplicate {kind} name '{spec.name}' (first defined at {existing.location})",
+                    definition.location,
+                    hint=f"{kind} names must be unique in a workspace; rename one",
+                    code="duplicate-name",
+                )
+            ],
+            source.path,
+        )
+        return
+    table[spec.name] = definition
