@@ -31,14 +31,19 @@ def check_template(
         ]
     problems: list[Problem] = []
     allowed = set(declared) | BUILTIN_VARIABLES
+    is_prompt = owner.startswith("prompt")
     for name in sorted(found - allowed):
+        if is_prompt:
+            message = f"{owner} uses '{{{{ {name} }}}}' but declares no input '{name}'"
+            hint = f"add '{name}: {{type: string}}' under 'input:'"
+        else:
+            message = f"{owner} instructions use '{{{{ {name} }}}}', which is not defined"
+            hint = f"instructions may only use {', '.join(sorted(BUILTIN_VARIABLES))}"
         problems.append(
             Problem(
-                f"{owner} uses '{{{{ {name} }}}}' but declares no input '{name}'",
+                message,
                 source.text_location(node, _line_of(text, name)),
-                hint=f"add '{name}: {{type: string}}' under 'input:'"
-                if owner.startswith("prompt")
-                else f"agent instructions may only use {', '.join(sorted(BUILTIN_VARIABLES))}",
+                hint=hint,
                 code="undeclared-variable",
             )
         )

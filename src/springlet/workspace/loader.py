@@ -19,7 +19,7 @@ from springlet.tools.discovery import discover_tools
 from springlet.workspace.loaded import LoadedWorkspace
 from springlet.workspace.references import check_references
 from springlet.workspace.settings import WorkspaceSettings
-from springlet.workspace.validation import validate_document
+from springlet.workspace.validation import validate_document, validate_with_salvage
 from springlet.workspace.yaml_source import YamlSource, load_yaml
 
 SETTINGS_FILE = "springlet.yaml"
@@ -165,17 +165,19 @@ def _settings_without_errors(source: YamlSource) -> WorkspaceSettings:
 
 
 def _load_prompt(state: LoadState, source: YamlSource, path: Path) -> None:
-    result = validate_document(PromptSpec, source, "prompt")
-    if isinstance(result, list):
-        state.report(result, path)
-        state.mark_broken("prompt", source, result)
+    result, problems = validate_with_salvage(PromptSpec, source, "prompt")
+    if result is None:
+        state.report(problems, path)
+        state.mark_broken("prompt", source, problems)
         return
+    # Inputs whose own declaration is broken still count as declared for the templates.
+    raw_inputs = source.data.get("input") if isinstance(source.data, dict) else None
+    declared = set(raw_inputs) if isinstance(raw_inputs, dict) else set(result.input)
     used: set[str] = set()
-    problems: list[Problem] = []
     for index, message in enumerate(result.messages):
-        node = ("messages", index, "content")
+        node = ("messages", _original_index(source, "messages", message.content, index), "content")
         found, template_problems = check_template(
-            source, node, message.content, result.input, f"prompt '{result.name}'"
+            source, node, message.content, declared, f"prompt '{result.name}'"
         )
         used |= found
         problems += template_problems
@@ -200,27 +202,36 @@ def _load_agent(state: LoadState, source: YamlSource, path: Path) -> None:
     data = source.data
     is_router = isinstance(data, dict) and data.get("kind") == "router"
     spec_cls: type[AgentSpec] | type[RouterSpec] = RouterSpec if is_router else AgentSpec
-    result = validate_document(spec_cls, source, "agent")
-    if isinstance(result, list):
-        state.report(result, path)
-        state.mark_broken("agent", source, result)
-        return
-    if isinstance(result, AgentSpec):
-        _, problems = check_template(
+    result, problems = validate_with_salvage(spec_cls, source, "agent")
+    if result is not None and isinstance(result, AgentSpec):
+        _, template_problems = check_template(
             source, ("instructions",), result.instructions, (), f"agent '{result.name}'"
         )
-        state.report(problems, path)
-        state.mark_broken("agent", source, problems)
+        problems += template_problems
+    state.report(problems, path)
+    state.mark_broken("agent", source, problems)
+    if result is None:
+        return
     _register(state, "agent", state.agents, result, source, ())
+
+
+def _original_index(source: YamlSource, key: str, content: str, fallback: int) -> int:
+    """Where a (possibly salvaged) list item sits in the file, found by its content."""
+    items = source.data.get(key) if isinstance(source.data, dict) else None
+    if isinstance(items, list):
+        for index, item in enumerate(items):
+            if isinstance(item, dict) and item.get("content") == content:
+                return index
+    return fallback
 
 
 def _load_collection(
     state: LoadState, source: YamlSource, path: Path, node: tuple[str | int, ...]
 ) -> None:
-    result = validate_document(CollectionSpec, source, "collection")
-    if isinstance(result, list):
-        state.report(result, path)
-        state.mark_broken("collection", source, result)
+    result, problems = validate_with_salvage(CollectionSpec, source, "collection")
+    state.report(problems, path)
+    state.mark_broken("collection", source, problems)
+    if result is None:
         return
     _register(state, "collection", state.collections, result, source, node)
 

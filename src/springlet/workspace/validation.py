@@ -7,6 +7,7 @@ that spot, found by walking the spec's type annotations along the same path.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import types
 import typing
@@ -22,9 +23,22 @@ M = TypeVar("M", bound=BaseModel)
 
 def validate_document(model: type[M], source: YamlSource, what: str) -> M | list[Problem]:
     """Validate `source.data` as `model`; on failure, every error as a located Problem."""
+    spec, problems = validate_with_salvage(model, source, what)
+    return problems if problems else spec  # type: ignore[return-value]
+
+
+def validate_with_salvage(
+    model: type[M], source: YamlSource, what: str
+) -> tuple[M | None, list[Problem]]:
+    """Validate, and when that fails, also return a spec built from the parts that are valid.
+
+    The salvaged spec lets the loader go on checking templates and references of a file
+    that has an unrelated mistake, so one run reports every problem at once. It is never
+    used to run anything: the file still counts as broken.
+    """
     if not isinstance(source.data, dict):
         got = "an empty file" if source.data is None else f"a {type(source.data).__name__}"
-        return [
+        return None, [
             Problem(
                 f"{what} must be a mapping of keys to values, got {got}",
                 source.location(),
@@ -33,9 +47,46 @@ def validate_document(model: type[M], source: YamlSource, what: str) -> M | list
             )
         ]
     try:
-        return model.model_validate(source.data)
+        return model.model_validate(source.data), []
     except ValidationError as exc:
-        return [problem_from_error(model, source, err) for err in exc.errors()]
+        problems = [problem_from_error(model, source, err) for err in exc.errors()]
+        return _salvage(model, copy.deepcopy(source.data), exc), problems
+
+
+def _salvage(model: type[M], data: dict[str, Any], exc: ValidationError) -> M | None:
+    for _ in range(5):
+        for err in sorted(exc.errors(), key=lambda e: [str(p) for p in e["loc"]], reverse=True):
+            loc = tuple(p for p in err["loc"] if not _is_union_tag(p))
+            if not _prune(model, data, loc, missing=err["type"] == "missing"):
+                return None
+        try:
+            return model.model_validate(data)
+        except ValidationError as again:
+            exc = again
+    return None
+
+
+def _prune(model: type[BaseModel], data: dict[str, Any], loc: NodePath, *, missing: bool) -> bool:
+    """Remove the broken node at `loc` (or fill a missing top-level text field)."""
+    if missing and len(loc) == 1:
+        field = model.model_fields.get(str(loc[0]))
+        if field is not None and field.annotation is str:
+            data[str(loc[0])] = ""
+            return True
+        return False
+    target = loc[:-1] if missing else loc
+    if not target:
+        return False
+    parent: Any = data
+    for part in target[:-1]:
+        try:
+            parent = parent[part]
+        except (KeyError, IndexError, TypeError):
+            return True  # already removed by an earlier error of this round
+    key = target[-1]
+    if (isinstance(parent, dict) and key in parent) or (isinstance(parent, list) and isinstance(key, int) and key < len(parent)):
+        del parent[key]
+    return True
 
 
 def problem_from_error(model: type[BaseModel], source: YamlSource, err: Any) -> Problem:
