@@ -1,4 +1,4 @@
-"""`import springlet` and the validate path stay light: no Textual, LangChain agents or llama.cpp."""
+"""`import springlet` and `validate` stay light: no Textual, LangChain agents or llama.cpp."""
 
 from __future__ import annotations
 
@@ -29,7 +29,8 @@ def test_import_springlet_is_light() -> None:
 def test_loading_a_workspace_is_light(example_workspace: Path) -> None:
     code = (
         "from springlet.workspace.loader import load_workspace_files\n"
-        f"assert not load_workspace_files(__import__('pathlib').Path({str(example_workspace)!r})).problems"
+        "from pathlib import Path\n"
+        f"assert not load_workspace_files(Path({str(example_workspace)!r})).problems"
     )
     assert heavy_in(loaded_modules(code)) == []
 

@@ -77,6 +77,7 @@ def test_init_scaffolds_a_valid_workspace_with_schema_comments(tmp_path: Path) -
     target = tmp_path / "new"
     code, out, _ = run_cli("init", str(target))
     assert code == 0
+    assert f"created a workspace in {target}" in out
     assert run_cli("validate", "-w", str(target))[0] == 0
     first_line = (target / "agents" / "assistant.yaml").read_text().splitlines()[0]
     assert first_line == "# yaml-language-server: $schema=../schemas/agent.schema.json"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from springlet.errors import PromptInputError, TemplateRenderError
@@ -63,7 +65,7 @@ def test_every_problem_is_reported_at_once() -> None:
 )
 def test_wrong_types_and_bounds(spec: dict[str, object], value: object, fragment: str) -> None:
     prompt = make_prompt(v=spec)
-    with pytest.raises(PromptInputError, match=fragment.replace("(", r"\(").replace(")", r"\)")):
+    with pytest.raises(PromptInputError, match=re.escape(fragment)):
         validate_inputs(prompt, {"v": value})
 
 
@@ -111,7 +113,7 @@ def test_injection_payloads_in_values_are_inert(payload: str) -> None:
     ],
 )
 def test_templates_cannot_reach_python_internals(template: str) -> None:
-    with pytest.raises(TemplateRenderError, match="sandbox forbids|undefined value"):
+    with pytest.raises(TemplateRenderError, match=r"sandbox forbids|undefined value"):
         render(template, {"text": "x", "items": []})
 
 

@@ -16,6 +16,9 @@ GOOD_AGENT = """
 """
 
 
+PROMPT = "name: same\ndescription: d\nmessages:\n  - {{role: user, content: {}}}\n"
+
+
 def problems(root: Path) -> list[str]:
     loaded = load_workspace_files(root)
     return [str(p).replace(f"{root}/", "") for p in loaded.problems]
@@ -136,8 +139,8 @@ def test_cycle_of_agents_is_reported_once(write_workspace: WriteWorkspace) -> No
 def test_duplicate_names_point_at_both(write_workspace: WriteWorkspace) -> None:
     root = write_workspace(
         {
-            "prompts/one.yaml": "name: same\ndescription: d\nmessages:\n  - {role: user, content: hi}\n",
-            "prompts/two.yaml": "name: same\ndescription: d\nmessages:\n  - {role: user, content: yo}\n",
+            "prompts/one.yaml": PROMPT.format("hi"),
+            "prompts/two.yaml": PROMPT.format("yo"),
         }
     )
     [problem] = problems(root)

@@ -84,8 +84,10 @@ def _prune(model: type[BaseModel], data: dict[str, Any], loc: NodePath, *, missi
         except (KeyError, IndexError, TypeError):
             return True  # already removed by an earlier error of this round
     key = target[-1]
-    if (isinstance(parent, dict) and key in parent) or (isinstance(parent, list) and isinstance(key, int) and key < len(parent)):
-        del parent[key]
+    if isinstance(parent, dict):
+        parent.pop(key, None)
+    elif isinstance(parent, list) and isinstance(key, int) and key < len(parent):
+        parent.pop(key)
     return True
 
 
