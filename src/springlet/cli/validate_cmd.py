@@ -16,7 +16,7 @@ from springlet.cli.common import EXIT_FAILED, EXIT_OK, handle_errors, workspace_
 @click.option("--json", "as_json", is_flag=True, help="Print problems as JSON (for machines).")
 @handle_errors
 def validate(workspace: Path, as_json: bool) -> None:
-    """Check every file of the workspace; exit 1 and list `file:line:col: message` if any is wrong."""
+    """Check every file of the workspace; on problems, list `file:line:col: message`, exit 1."""
     from springlet.workspace.loader import load_workspace_files
 
     loaded = load_workspace_files(workspace)
