@@ -7,6 +7,8 @@ chat model); the test server is imported only when used.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from springlet.testing.scripted import (
     Fail,
     Reply,
@@ -22,13 +24,18 @@ from springlet.testing.scripted import (
     unregister_script,
 )
 
+if TYPE_CHECKING:
+    from springlet.testing.ollama_server import OllamaTestServer, ServerFaults
+
 __all__ = [
     "Fail",
+    "OllamaTestServer",
     "Reply",
     "RespondFunction",
     "ScriptExhaustedError",
     "ScriptedCall",
     "ScriptedChatModel",
+    "ServerFaults",
     "Step",
     "ToolCall",
     "register_script",
@@ -36,3 +43,12 @@ __all__ = [
     "scripted_model",
     "unregister_script",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # the server module is loaded on first use only
+    if name in ("OllamaTestServer", "ServerFaults"):
+        from springlet.testing import ollama_server
+
+        return getattr(ollama_server, name)
+    raise AttributeError(f"module 'springlet.testing' has no attribute {name!r}")
