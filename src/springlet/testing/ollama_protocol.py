@@ -45,6 +45,13 @@ class ServedModel:
         """The name with its tag, as `/api/tags` lists it (`x` -> `x:latest`)."""
         return normalize_name(self.name)
 
+    def supports(self, capability: str) -> bool:
+        """An empty capability list stands for an older Ollama that reports none: such a
+        model completes text but has no tools."""
+        if not self.capabilities:
+            return capability == "completion"
+        return capability in self.capabilities
+
     @property
     def digest(self) -> str:
         return hashlib.sha256(self.full_name.encode()).hexdigest()
@@ -80,15 +87,17 @@ class ServedModel:
             f"{arch}.attention.head_count_kv": 4,
             f"{arch}.embedding_length": self.embedding_length or 3584,
         }
-        return {
+        shown: dict[str, Any] = {
             "modelfile": f"FROM {self.full_name}",
             "parameters": "",
             "template": "{{ .Prompt }}",
             "details": self.details(),
             "model_info": model_info,
-            "capabilities": list(self.capabilities),
             "modified_at": "2026-01-01T00:00:00Z",
         }
+        if self.capabilities:
+            shown["capabilities"] = list(self.capabilities)
+        return shown
 
 
 @dataclass

@@ -187,6 +187,12 @@ class _Handler(BaseHTTPRequestHandler):
         self._dispatch("POST")
 
     def _dispatch(self, method: str) -> None:
+        try:
+            self._serve(method)
+        except (BrokenPipeError, ConnectionResetError):
+            self.close_connection = True  # the client left (a timeout, a cancelled run)
+
+    def _serve(self, method: str) -> None:
         faults = self.ollama.faults
         body = self._read_body()
         if faults.down:
@@ -301,7 +307,7 @@ class _Handler(BaseHTTPRequestHandler):
         if model is None:
             self._send_json(404, {"error": f'model "{name}" not found, try pulling it first'})
             return None
-        if capability not in model.capabilities:
+        if not model.supports(capability):
             full = f"registry.ollama.ai/library/{model.full_name}"
             self._send_json(400, {"error": f"{full} does not support {capability}"})
             return None
