@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import ollama
 
+from springlet.errors import ModelNotFoundError
 from springlet.models.ollama_errors import ollama_errors
 from springlet.workspace.settings import DEFAULT_OLLAMA_HOST, WorkspaceSettings
 
@@ -67,6 +68,10 @@ class ModelInfo:
     size_bytes: int | None = None
     embedding_length: int | None = None
     parameter_count: int | None = None
+    block_count: int | None = None
+    """Transformer layers; with the two below, sizes the KV cache."""
+    head_count_kv: int | None = None
+    head_dim: int | None = None
 
     @property
     def supports_tools(self) -> bool:
@@ -160,16 +165,25 @@ class OllamaCatalog:
     def pull(self, name: str, progress: Callable[[PullProgress], None] | None = None) -> None:
         """Download `name`, reporting each progress line to `progress`."""
         with ollama_errors(self.host, name, self.timeout_s):
-            for line in self._client.pull(name, stream=True):
-                if progress is not None:
-                    progress(
-                        PullProgress(
-                            status=line.status or "",
-                            completed=line.completed,
-                            total=line.total,
-                            digest=line.digest,
+            try:
+                for line in self._client.pull(name, stream=True):
+                    if progress is not None:
+                        progress(
+                            PullProgress(
+                                status=line.status or "",
+                                completed=line.completed,
+                                total=line.total,
+                                digest=line.digest,
+                            )
                         )
-                    )
+            except ollama.ResponseError as exc:
+                if exc.status_code not in (-1, 404):
+                    raise
+                raise ModelNotFoundError(
+                    f"Ollama at {self.host} could not pull '{name}': {exc.error}",
+                    hint="check the model name (https://ollama.com/library) and that the "
+                    "Ollama server can reach its registry",
+                ) from exc
         with _show_lock:
             _show_cache.pop((self.host, _full_name(name)), None)
 
@@ -181,6 +195,9 @@ def _info_from_show(name: str, shown: Mapping[str, Any]) -> ModelInfo:
     context = model_info.get(f"{arch}.context_length")
     embedding = model_info.get(f"{arch}.embedding_length")
     count = model_info.get("general.parameter_count")
+    heads = _int(model_info.get(f"{arch}.attention.head_count"))
+    key_length = _int(model_info.get(f"{arch}.attention.key_length"))
+    head_dim = key_length or (int(embedding) // heads if embedding and heads else None)
     return ModelInfo(
         name=_full_name(name),
         family=str(details.get("family") or arch),
@@ -190,4 +207,14 @@ def _info_from_show(name: str, shown: Mapping[str, Any]) -> ModelInfo:
         capabilities=frozenset(shown.get("capabilities") or ()),
         embedding_length=int(embedding) if embedding else None,
         parameter_count=int(count) if count else None,
+        block_count=_int(model_info.get(f"{arch}.block_count")),
+        head_count_kv=_int(model_info.get(f"{arch}.attention.head_count_kv")) or heads,
+        head_dim=head_dim,
     )
+
+
+def _int(value: Any) -> int | None:
+    # head counts can be per-layer lists in some architectures; take the largest
+    if isinstance(value, list):
+        value = max(value) if value else None
+    return int(value) if isinstance(value, int | float) and value else None
