@@ -1,0 +1,210 @@
+"""`springlet models`: list, show, pull Ollama models, and estimate whether one fits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from springlet.cli.common import handle_errors, workspace_option
+from springlet.errors import Problem, WorkspaceError
+
+if TYPE_CHECKING:
+    from springlet.models.fit import FitEstimate
+    from springlet.models.ollama_catalog import ModelInfo, OllamaCatalog
+    from springlet.workspace.settings import WorkspaceSettings
+
+GIB = 1024**3
+
+
+@click.group()
+def models() -> None:
+    """List, show and pull Ollama models; estimate whether a model fits in memory."""
+
+
+def _settings(workspace: Path) -> WorkspaceSettings:
+    """springlet.yaml of the workspace (defaults when there is none); only the settings
+    file is read, so listing models never imports the workspace's tools."""
+    from springlet.workspace.loader import SETTINGS_FILE
+    from springlet.workspace.settings import WorkspaceSettings
+    from springlet.workspace.validation import validate_document
+    from springlet.workspace.yaml_source import load_yaml
+
+    path = workspace / SETTINGS_FILE
+    if not path.is_file():
+        return WorkspaceSettings()
+    source = load_yaml(path, path)
+    if isinstance(source, Problem):
+        raise WorkspaceError(f"{path} cannot be read", [source])
+    if source.data is None:
+        return WorkspaceSettings()
+    result = validate_document(WorkspaceSettings, source, "settings")
+    if isinstance(result, list):
+        raise WorkspaceError(f"{path} has problems (run `springlet validate`)", result)
+    return result
+
+
+def _catalog(workspace: Path) -> OllamaCatalog:
+    from springlet.models.ollama_catalog import OllamaCatalog, ollama_host
+
+    settings = _settings(workspace)
+    return OllamaCatalog(ollama_host(settings), settings.ollama.timeout_s)
+
+
+def _gib(size: int | None) -> str:
+    return f"{size / GIB:.1f} GiB" if size else "-"
+
+
+@models.command(name="list")
+@workspace_option
+@click.option("--json", "as_json", is_flag=True, help="Print the models as JSON.")
+@handle_errors
+def list_models(workspace: Path, as_json: bool) -> None:
+    """The models installed on the Ollama server, with size, quantization and context."""
+    from rich.console import Console
+    from rich.table import Table
+
+    catalog = _catalog(workspace)
+    found = catalog.list_models()
+    if as_json:
+        click.echo(json.dumps([m.to_json() for m in found], indent=2))
+        return
+    if not found:
+        click.echo(f"no models at Ollama {catalog.host}; try `springlet models pull qwen2.5:7b`")
+        return
+    table = Table(title=f"Ollama models at {catalog.host}")
+    for column in ("name", "family", "parameters", "quantization", "context", "size"):
+        table.add_column(column)
+    table.add_column("capabilities")
+    for m in found:
+        context = str(m.context_length) if m.context_length else "-"
+        table.add_row(
+            m.name,
+            m.family,
+            m.parameter_size,
+            m.quantization_level,
+            context,
+            _gib(m.size_bytes),
+            ", ".join(sorted(m.capabilities)),
+        )
+    Console(width=120).print(table)
+
+
+@models.command()
+@workspace_option
+@click.argument("name")
+@click.option("--json", "as_json", is_flag=True, help="Print the details as JSON.")
+@handle_errors
+def show(workspace: Path, name: str, as_json: bool) -> None:
+    """Details and capabilities of model NAME, and whether it fits in this machine."""
+    from springlet.models.fit import estimate_fit
+
+    info = _catalog(workspace).show(name)
+    estimate = estimate_fit(info)
+    if as_json:
+        click.echo(json.dumps({**info.to_json(), "fit": _fit_json(estimate)}, indent=2))
+        return
+    click.echo(_describe(info))
+    click.echo(f"memory:        {estimate.verdict()} (context {estimate.context_length})")
+
+
+def _describe(info: ModelInfo) -> str:
+    tools = "native" if info.supports_tools else "prompted (no native tool support)"
+    rows = [
+        ("name", info.name),
+        ("family", info.family or "-"),
+        ("parameters", info.parameter_size or "-"),
+        ("quantization", info.quantization_level or "-"),
+        ("context", str(info.context_length or "-")),
+        ("capabilities", ", ".join(sorted(info.capabilities)) or "-"),
+        ("tool calls", tools),
+    ]
+    return "\n".join(f"{label + ':':<15}{value}" for label, value in rows)
+
+
+@models.command()
+@workspace_option
+@click.argument("name")
+@handle_errors
+def pull(workspace: Path, name: str) -> None:
+    """Download model NAME to the Ollama server, with a progress bar."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TransferSpeedColumn,
+    )
+
+    from springlet.models.ollama_catalog import PullProgress
+
+    catalog = _catalog(workspace)
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+    )
+    with Progress(*columns, transient=False) as progress:
+        tasks: dict[str, Any] = {}
+
+        def report(line: PullProgress) -> None:
+            if not line.total:  # a step without bytes: "pulling manifest", "success"
+                progress.console.print(line.status)
+                return
+            key = line.digest or line.status
+            if key not in tasks:
+                tasks[key] = progress.add_task(line.status, total=line.total)
+            progress.update(tasks[key], completed=line.completed or 0)
+
+        catalog.pull(name, report)
+    click.echo(f"pulled {name} to Ollama at {catalog.host}")
+
+
+@models.command()
+@workspace_option
+@click.argument("name")
+@click.option("--ctx", "context", type=click.IntRange(min=1), help="Context length in tokens.")
+@click.option("--parallel", type=click.IntRange(min=1), default=1, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="Print the estimate as JSON.")
+@handle_errors
+def fit(workspace: Path, name: str, context: int | None, parallel: int, as_json: bool) -> None:
+    """Estimate the memory model NAME needs (weights + KV cache) next to this machine's."""
+    from springlet.models.fit import estimate_fit
+
+    estimate = estimate_fit(_catalog(workspace).show(name), context, parallel)
+    if as_json:
+        click.echo(json.dumps(_fit_json(estimate), indent=2))
+        return
+    shape = "" if estimate.exact_architecture else " (rough: model shape unknown)"
+    click.echo(f"model:         {estimate.model}")
+    click.echo(f"context:       {estimate.context_length} tokens x {estimate.parallel} parallel")
+    click.echo(
+        f"weights:       {_gib(estimate.weights_bytes)} "
+        f"({estimate.bits_per_weight:g} bits per weight)"
+    )
+    click.echo(f"KV cache:      {_gib(estimate.kv_cache_bytes)}{shape}")
+    click.echo(f"overhead:      {_gib(estimate.overhead_bytes)}")
+    click.echo(f"total:         {_gib(estimate.total_bytes)}")
+    click.echo(
+        f"machine:       {_gib(estimate.machine_total_bytes)} total, "
+        f"{_gib(estimate.machine_available_bytes)} available"
+    )
+    click.echo(estimate.verdict())
+
+
+def _fit_json(estimate: FitEstimate) -> dict[str, Any]:
+    return {
+        "model": estimate.model,
+        "context_length": estimate.context_length,
+        "parallel": estimate.parallel,
+        "weights_bytes": estimate.weights_bytes,
+        "kv_cache_bytes": estimate.kv_cache_bytes,
+        "overhead_bytes": estimate.overhead_bytes,
+        "total_bytes": estimate.total_bytes,
+        "machine_total_bytes": estimate.machine_total_bytes,
+        "machine_available_bytes": estimate.machine_available_bytes,
+        "fits": estimate.fits,
+    }
