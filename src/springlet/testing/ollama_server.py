@@ -170,6 +170,9 @@ def _echo(messages: list[BaseMessage], tools: list[dict[str, Any]]) -> Reply:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # like Go's net/http (and so Ollama): streamed chunks go out at once, without Nagle's
+    # delay waiting for the client's (delayed) ACK
+    disable_nagle_algorithm = True
     ollama: OllamaTestServer
 
     def log_message(self, format: str, *args: Any) -> None:
