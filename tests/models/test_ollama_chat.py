@@ -150,3 +150,21 @@ def test_prompt_beyond_the_context_window_is_reported(ollama_server: OllamaTestS
 def test_cjk_text_counts_one_token_per_character() -> None:
     assert estimate_tokens([HumanMessage("你好世界" * 100)]) >= 400
     assert estimate_tokens([HumanMessage("abcd" * 100)]) < 120
+
+
+async def test_async_prompted_tool_calls(ollama_server: OllamaTestServer) -> None:
+    ollama_server.backend = ScriptedChatModel(respond=_decide)
+    bound = ollama_chat_model("gemma:2b", ollama_server.url).bind_tools([get_order_status])
+    message = await bound.ainvoke("where is A-1001?")
+    assert isinstance(message, AIMessage)
+    assert message.tool_calls[0]["args"] == {"order_id": "A-1001"}
+    total: Any = None
+    async for chunk in bound.astream("where is A-1001?"):
+        total = chunk if total is None else total + chunk
+    assert [call["name"] for call in total.tool_calls] == ["get_order_status"]
+
+
+async def test_async_auto_pull(ollama_server: OllamaTestServer) -> None:
+    model = ollama_chat_model("llama3.2:1b", ollama_server.url, auto_pull=True)
+    assert (await model.ainvoke("hi")).content == "the sky is blue"
+    assert len(ollama_server.requests_to("/api/pull")) == 1

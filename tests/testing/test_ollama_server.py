@@ -8,7 +8,7 @@ import httpx
 import ollama
 import pytest
 
-from springlet.testing import Reply, ScriptedChatModel, ToolCall
+from springlet.testing import Fail, Reply, ScriptedChatModel, ToolCall
 from springlet.testing.ollama_protocol import ServedModel, hashed_embedding
 from springlet.testing.ollama_server import OllamaTestServer
 
@@ -157,3 +157,16 @@ def test_stop_releases_the_port() -> None:
     server.stop()
     with pytest.raises(ConnectionError):
         ollama.Client(host=url, timeout=2).list()
+
+
+def test_backend_failure_is_an_ollama_500(server: OllamaTestServer, client: ollama.Client) -> None:
+    server.backend = ScriptedChatModel(steps=[Fail(RuntimeError("out of memory"))] * 2)
+    with pytest.raises(ollama.ResponseError) as info:
+        client.chat(model="qwen2.5:7b", messages=[{"role": "user", "content": "hi"}])
+    assert info.value.status_code == 500 and "out of memory" in info.value.error
+    with pytest.raises(ollama.ResponseError, match="out of memory"):
+        list(
+            client.chat(
+                model="qwen2.5:7b", messages=[{"role": "user", "content": "hi"}], stream=True
+            )
+        )

@@ -15,6 +15,7 @@ call, bad JSON); `server.requests` records every request body for assertions.
 
 from __future__ import annotations
 
+import itertools
 import json
 import threading
 import time
@@ -330,10 +331,18 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(200, _load_response(model.full_name, body))
             return
         turn = _ChatTurn(self.ollama, model, body)
-        if body.get("stream", True):
-            self._stream_lines(turn.stream())
-        else:
-            self._send_json(200, turn.single())
+        # a backend failure becomes what Ollama sends when its runner fails: HTTP 500
+        # before the answer started, an `{"error": ...}` line once it has
+        try:
+            if not body.get("stream", True):
+                self._send_json(200, turn.single())
+                return
+            lines = turn.stream()
+            first = next(lines)
+        except Exception as exc:
+            self._send_json(500, {"error": f"model runner failed: {exc}"})
+            return
+        self._stream_lines(itertools.chain([first], _errors_as_lines(lines)))
 
     def _embed(self, body: dict[str, Any]) -> None:
         model = self._model_call_refused(str(body.get("model") or ""), "embedding")
@@ -370,6 +379,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream_lines(iter(statuses))
         else:
             self._send_json(200, statuses[-1])
+
+
+def _errors_as_lines(lines: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    try:
+        yield from lines
+    except Exception as exc:
+        yield {"error": f"model runner failed: {exc}"}
 
 
 def _pull_progress(model: ServedModel | None) -> Iterator[dict[str, Any]]:
