@@ -91,9 +91,12 @@ class FitEstimate:
 
 def parameter_count(info: ModelInfo) -> int:
     """Parameters from `/api/show`'s model_info, else from the `7.6B`-style size."""
-    if info.parameter_count:
-        return info.parameter_count
-    match = re.fullmatch(r"\s*([\d.]+)\s*([KMBT]?)\s*", info.parameter_size.upper())
+    return info.parameter_count or parse_parameter_size(info.parameter_size)
+
+
+def parse_parameter_size(size: str) -> int:
+    """Ollama's `parameter_size` as a count: `"7.6B"` -> 7_600_000_000, `"135M"` -> 135e6."""
+    match = re.fullmatch(r"\s*([\d.]+)\s*([KMBT]?)\s*", size.upper())
     if not match:
         return 0
     scale = {"": 1, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}[match.group(2)]

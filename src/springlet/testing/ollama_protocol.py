@@ -23,6 +23,8 @@ from langchain_core.messages import (
 )
 from langchain_core.messages.tool import tool_call
 
+from springlet.models.fit import parse_parameter_size
+
 ALL_CAPABILITIES = ("completion", "tools", "embedding", "vision", "thinking")
 
 
@@ -80,7 +82,7 @@ class ServedModel:
         arch = self.family
         model_info: dict[str, Any] = {
             "general.architecture": arch,
-            "general.parameter_count": parse_parameter_count(self.parameter_size),
+            "general.parameter_count": parse_parameter_size(self.parameter_size),
             f"{arch}.context_length": self.context_length,
             f"{arch}.block_count": 28,
             f"{arch}.attention.head_count": 28,
@@ -114,15 +116,6 @@ class TurnStats:
 
 def normalize_name(name: str) -> str:
     return name if ":" in name else f"{name}:latest"
-
-
-def parse_parameter_count(size: str) -> int:
-    """`"7.6B"` -> 7_600_000_000, `"135M"` -> 135_000_000."""
-    match = re.fullmatch(r"\s*([\d.]+)\s*([KMBT]?)\s*", size.upper())
-    if not match:
-        return 0
-    scale = {"": 1, "K": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}[match.group(2)]
-    return int(float(match.group(1)) * scale)
 
 
 def now_iso() -> str:
