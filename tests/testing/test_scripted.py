@@ -173,3 +173,10 @@ def test_registered_scripts_resolve_by_name() -> None:
         unregister_script("shared")
     with pytest.raises(ModelReferenceError, match="no script named 'greeter'"):
         scripted_model("greeter")
+
+
+def test_create_agent_structured_answer_from_json_reply() -> None:
+    model = ScriptedChatModel(steps=[Reply('{"summary": "shipped"}')])
+    agent = create_agent(model, tools=[], response_format=Summary)
+    result = agent.invoke({"messages": [HumanMessage("status?")]})
+    assert result["structured_response"] == Summary(summary="shipped")

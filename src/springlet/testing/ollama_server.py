@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -128,8 +129,7 @@ class OllamaTestServer:
 
     def start(self) -> OllamaTestServer:
         handler = type("BoundHandler", (_Handler,), {"ollama": self})
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self._httpd.daemon_threads = True
+        self._httpd = _QuietServer(("127.0.0.1", 0), handler)
         self._thread = threading.Thread(
             target=self._httpd.serve_forever,
             kwargs={"poll_interval": 0.05},
@@ -163,6 +163,16 @@ class OllamaTestServer:
     def requests_to(self, path: str) -> list[dict[str, Any]]:
         """The bodies of the requests made to `path` so far."""
         return [r.body for r in list(self.requests) if r.path == path]
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # a client dropping its keep-alive connection is normal, not worth a traceback
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _echo(messages: list[BaseMessage], tools: list[dict[str, Any]]) -> Reply:

@@ -29,7 +29,7 @@ from langchain_core.callbacks import (
     AsyncCallbackManagerForLLMRun,
     CallbackManagerForLLMRun,
 )
-from langchain_core.language_models import BaseChatModel, LanguageModelInput
+from langchain_core.language_models import BaseChatModel, LanguageModelInput, ModelProfile
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages.ai import UsageMetadata
 from langchain_core.messages.tool import tool_call, tool_call_chunk
@@ -121,6 +121,11 @@ class ScriptedChatModel(BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {"script_name": self.script_name}
+
+    def _resolve_model_profile(self) -> ModelProfile | None:
+        # like the Ollama and embedded models: create_agent's response_format then asks
+        # for a JSON answer (script it as `Reply('{"field": ...}')`), not an output tool
+        return ModelProfile(tool_calling=True, structured_output=True)
 
     @property
     def calls(self) -> list[ScriptedCall]:
