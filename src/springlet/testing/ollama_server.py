@@ -26,16 +26,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.messages import BaseMessage
 
+from springlet.testing.ollama_answers import ChatTurn, errors_as_lines, load_response, pull_progress
 from springlet.testing.ollama_protocol import (
     ServedModel,
     hashed_embedding,
     normalize_name,
-    now_iso,
-    ollama_tool_calls,
-    prompt_token_count,
-    to_langchain_messages,
 )
 from springlet.testing.scripted import Reply, ScriptedChatModel
 
@@ -338,9 +335,10 @@ class _Handler(BaseHTTPRequestHandler):
             return
         messages = body.get("messages") or []
         if not messages:
-            self._send_json(200, _load_response(model.full_name, body))
+            self._send_json(200, load_response(model.full_name, body))
             return
-        turn = _ChatTurn(self.ollama, model, body)
+        faults = self.ollama.faults
+        turn = ChatTurn(self.ollama.backend, body, malformed_tool_calls=faults.malformed_tool_call)
         # a backend failure becomes what Ollama sends when its runner fails: HTTP 500
         # before the answer started, an `{"error": ...}` line once it has
         try:
@@ -352,7 +350,7 @@ class _Handler(BaseHTTPRequestHandler):
         except Exception as exc:
             self._send_json(500, {"error": f"model runner failed: {exc}"})
             return
-        self._stream_lines(itertools.chain([first], _errors_as_lines(lines)))
+        self._stream_lines(itertools.chain([first], errors_as_lines(lines)))
 
     def _embed(self, body: dict[str, Any]) -> None:
         model = self._model_call_refused(str(body.get("model") or ""), "embedding")
@@ -380,7 +378,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _pull(self, body: dict[str, Any]) -> None:
         name = normalize_name(str(body.get("model") or body.get("name") or ""))
         known = self.ollama.pullable.get(name) or self.ollama.models.get(name)
-        statuses = list(_pull_progress(known))
+        statuses = list(pull_progress(known))
         if known is not None:
             self.ollama.models[name] = known
             self.ollama.faults.missing_models.discard(name)
@@ -389,111 +387,3 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream_lines(iter(statuses))
         else:
             self._send_json(200, statuses[-1])
-
-
-def _errors_as_lines(lines: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
-    try:
-        yield from lines
-    except Exception as exc:
-        yield {"error": f"model runner failed: {exc}"}
-
-
-def _pull_progress(model: ServedModel | None) -> Iterator[dict[str, Any]]:
-    yield {"status": "pulling manifest"}
-    if model is None:
-        yield {"error": "pull model manifest: file does not exist"}
-        return
-    digest = f"sha256:{model.digest}"
-    step = model.size // 4
-    for completed in (0, step, 2 * step, model.size):
-        yield {
-            "status": f"pulling {model.digest[:12]}",
-            "digest": digest,
-            "total": model.size,
-            "completed": completed,
-        }
-    for status in ("verifying sha256 digest", "writing manifest", "success"):
-        yield {"status": status}
-
-
-def _load_response(model: str, body: dict[str, Any]) -> dict[str, Any]:
-    unload = body.get("keep_alive") in (0, "0", "0s")
-    return {
-        "model": model,
-        "created_at": now_iso(),
-        "message": {"role": "assistant", "content": ""},
-        "done_reason": "unload" if unload else "load",
-        "done": True,
-    }
-
-
-class _ChatTurn:
-    """One `/api/chat` answer computed from the backend model."""
-
-    def __init__(self, server: OllamaTestServer, model: ServedModel, body: dict[str, Any]):
-        self.server = server
-        self.model = model
-        self.body = body
-        self.name = str(body.get("model"))
-        self.started = time.perf_counter_ns()
-
-    def _backend_chunks(self) -> Iterator[AIMessageChunk]:
-        runnable: Any = self.server.backend
-        tools = self.body.get("tools") or []
-        if tools:
-            runnable = runnable.bind_tools(tools)
-        messages = to_langchain_messages(self.body.get("messages") or [])
-        yield from runnable.stream(messages)
-
-    def _line(self, message: dict[str, Any]) -> dict[str, Any]:
-        return {"model": self.name, "created_at": now_iso(), "message": message, "done": False}
-
-    def stream(self) -> Iterator[dict[str, Any]]:
-        total: AIMessageChunk | None = None
-        for chunk in self._backend_chunks():
-            total = chunk if total is None else total + chunk
-            if isinstance(chunk.content, str) and chunk.content:
-                yield self._line({"role": "assistant", "content": chunk.content})
-        final = AIMessage(content="", tool_calls=total.tool_calls if total else [])
-        if final.tool_calls:
-            calls = ollama_tool_calls(final, malformed=self.server.faults.malformed_tool_call)
-            yield self._line({"role": "assistant", "content": "", "tool_calls": calls})
-        yield self._done(total, {"role": "assistant", "content": ""})
-
-    def single(self) -> dict[str, Any]:
-        total: AIMessageChunk | None = None
-        for chunk in self._backend_chunks():
-            total = chunk if total is None else total + chunk
-        message: dict[str, Any] = {"role": "assistant", "content": ""}
-        if total is not None:
-            message["content"] = total.content if isinstance(total.content, str) else ""
-            if total.tool_calls:
-                malformed = self.server.faults.malformed_tool_call
-                message["tool_calls"] = ollama_tool_calls(
-                    AIMessage(content="", tool_calls=total.tool_calls), malformed=malformed
-                )
-        return self._done(total, message)
-
-    def _done(self, total: AIMessageChunk | None, message: dict[str, Any]) -> dict[str, Any]:
-        options = self.body.get("options") or {}
-        prompt_tokens = prompt_token_count(
-            self.body.get("messages") or [], self.body.get("tools") or []
-        )
-        usage = total.usage_metadata if total is not None else None
-        output_tokens = usage["output_tokens"] if usage else 0
-        num_ctx = int(options.get("num_ctx") or 4096)
-        elapsed = max(time.perf_counter_ns() - self.started, 1)
-        return {
-            "model": self.name,
-            "created_at": now_iso(),
-            "message": message,
-            "done_reason": "stop",
-            "done": True,
-            "total_duration": elapsed,
-            "load_duration": 0,
-            # Ollama silently keeps only the last num_ctx tokens of a longer prompt
-            "prompt_eval_count": min(prompt_tokens, num_ctx),
-            "prompt_eval_duration": elapsed // 2,
-            "eval_count": output_tokens,
-            "eval_duration": elapsed - elapsed // 2,
-        }

@@ -1,0 +1,129 @@
+"""The answers of the Ollama test server: chat turns from a LangChain model, pull
+progress, and the special `load` reply, shaped as Ollama's docs/api.md shows them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk
+
+from springlet.testing.ollama_protocol import (
+    ServedModel,
+    now_iso,
+    ollama_tool_calls,
+    prompt_token_count,
+    to_langchain_messages,
+)
+
+
+def errors_as_lines(lines: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    """The lines, then Ollama's mid-stream `{"error": ...}` line if producing them failed."""
+    try:
+        yield from lines
+    except Exception as exc:
+        yield {"error": f"model runner failed: {exc}"}
+
+
+def pull_progress(model: ServedModel | None) -> Iterator[dict[str, Any]]:
+    yield {"status": "pulling manifest"}
+    if model is None:
+        yield {"error": "pull model manifest: file does not exist"}
+        return
+    digest = f"sha256:{model.digest}"
+    step = model.size // 4
+    for completed in (0, step, 2 * step, model.size):
+        yield {
+            "status": f"pulling {model.digest[:12]}",
+            "digest": digest,
+            "total": model.size,
+            "completed": completed,
+        }
+    for status in ("verifying sha256 digest", "writing manifest", "success"):
+        yield {"status": status}
+
+
+def load_response(model: str, body: dict[str, Any]) -> dict[str, Any]:
+    unload = body.get("keep_alive") in (0, "0", "0s")
+    return {
+        "model": model,
+        "created_at": now_iso(),
+        "message": {"role": "assistant", "content": ""},
+        "done_reason": "unload" if unload else "load",
+        "done": True,
+    }
+
+
+class ChatTurn:
+    """One `/api/chat` answer computed from the backend model."""
+
+    def __init__(
+        self, backend: BaseChatModel, body: dict[str, Any], *, malformed_tool_calls: bool = False
+    ) -> None:
+        self.backend = backend
+        self.malformed = malformed_tool_calls
+        self.body = body
+        self.name = str(body.get("model"))
+        self.started = time.perf_counter_ns()
+
+    def _backend_chunks(self) -> Iterator[AIMessageChunk]:
+        runnable: Any = self.backend
+        tools = self.body.get("tools") or []
+        if tools:
+            runnable = runnable.bind_tools(tools)
+        messages = to_langchain_messages(self.body.get("messages") or [])
+        yield from runnable.stream(messages)
+
+    def _line(self, message: dict[str, Any]) -> dict[str, Any]:
+        return {"model": self.name, "created_at": now_iso(), "message": message, "done": False}
+
+    def stream(self) -> Iterator[dict[str, Any]]:
+        total: AIMessageChunk | None = None
+        for chunk in self._backend_chunks():
+            total = chunk if total is None else total + chunk
+            if isinstance(chunk.content, str) and chunk.content:
+                yield self._line({"role": "assistant", "content": chunk.content})
+        final = AIMessage(content="", tool_calls=total.tool_calls if total else [])
+        if final.tool_calls:
+            calls = ollama_tool_calls(final, malformed=self.malformed)
+            yield self._line({"role": "assistant", "content": "", "tool_calls": calls})
+        yield self._done(total, {"role": "assistant", "content": ""})
+
+    def single(self) -> dict[str, Any]:
+        total: AIMessageChunk | None = None
+        for chunk in self._backend_chunks():
+            total = chunk if total is None else total + chunk
+        message: dict[str, Any] = {"role": "assistant", "content": ""}
+        if total is not None:
+            message["content"] = total.content if isinstance(total.content, str) else ""
+            if total.tool_calls:
+                message["tool_calls"] = ollama_tool_calls(
+                    AIMessage(content="", tool_calls=total.tool_calls), malformed=self.malformed
+                )
+        return self._done(total, message)
+
+    def _done(self, total: AIMessageChunk | None, message: dict[str, Any]) -> dict[str, Any]:
+        options = self.body.get("options") or {}
+        prompt_tokens = prompt_token_count(
+            self.body.get("messages") or [], self.body.get("tools") or []
+        )
+        usage = total.usage_metadata if total is not None else None
+        output_tokens = usage["output_tokens"] if usage else 0
+        num_ctx = int(options.get("num_ctx") or 4096)
+        elapsed = max(time.perf_counter_ns() - self.started, 1)
+        return {
+            "model": self.name,
+            "created_at": now_iso(),
+            "message": message,
+            "done_reason": "stop",
+            "done": True,
+            "total_duration": elapsed,
+            "load_duration": 0,
+            # Ollama silently keeps only the last num_ctx tokens of a longer prompt
+            "prompt_eval_count": min(prompt_tokens, num_ctx),
+            "prompt_eval_duration": elapsed // 2,
+            "eval_count": output_tokens,
+            "eval_duration": elapsed - elapsed // 2,
+        }
