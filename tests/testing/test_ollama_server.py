@@ -170,3 +170,18 @@ def test_backend_failure_is_an_ollama_500(server: OllamaTestServer, client: olla
                 model="qwen2.5:7b", messages=[{"role": "user", "content": "hi"}], stream=True
             )
         )
+
+
+def test_format_goes_through_the_backends_structured_output(
+    server: OllamaTestServer, client: ollama.Client
+) -> None:
+    server.backend = ScriptedChatModel(
+        steps=[Reply('```json\n{"city": "Tokyo"}\n```'), Reply("no")]
+    )
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}}
+    ask = [{"role": "user", "content": "where?"}]
+    answer = client.chat(model="qwen2.5:7b", messages=ask, format=schema)
+    assert answer.message.content == '{"city": "Tokyo"}'  # fences gone: JSON as constrained
+    assert answer.eval_count == 4  # counted on what the backend generated
+    streamed = list(client.chat(model="qwen2.5:7b", messages=ask, format="json", stream=True))
+    assert streamed[0].message.content == "no"  # an answer that does not parse stays as is

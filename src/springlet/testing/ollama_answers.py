@@ -3,6 +3,7 @@ progress, and the special `load` reply, shaped as Ollama's docs/api.md shows the
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -71,10 +72,28 @@ class ChatTurn:
     def _backend_chunks(self) -> Iterator[AIMessageChunk]:
         runnable: Any = self.backend
         tools = self.body.get("tools") or []
+        messages = to_langchain_messages(self.body.get("messages") or [])
+        answer_format = self.body.get("format")
+        if answer_format and not tools:
+            yield self._formatted(messages, answer_format)
+            return
         if tools:
             runnable = runnable.bind_tools(tools)
-        messages = to_langchain_messages(self.body.get("messages") or [])
         yield from runnable.stream(messages)
+
+    def _formatted(self, messages: list[Any], answer_format: Any) -> AIMessageChunk:
+        """Like Ollama's constrained `format`: the backend's structured output, as JSON text
+        (the raw text when the backend's answer does not parse, as a weak model's would)."""
+        schema = answer_format if isinstance(answer_format, dict) else {"type": "object"}
+        result = self.backend.with_structured_output(schema, include_raw=True).invoke(messages)
+        raw = result["raw"] if isinstance(result, dict) else None
+        parsed = result.get("parsed") if isinstance(result, dict) else result
+        if parsed is not None:
+            text = json.dumps(parsed.model_dump() if hasattr(parsed, "model_dump") else parsed)
+        else:
+            text = raw.text if isinstance(raw, AIMessage) else ""
+        usage = raw.usage_metadata if isinstance(raw, AIMessage) else None
+        return AIMessageChunk(content=text, usage_metadata=usage)
 
     def _line(self, message: dict[str, Any]) -> dict[str, Any]:
         return {"model": self.name, "created_at": now_iso(), "message": message, "done": False}
