@@ -27,7 +27,7 @@ from langchain_core.language_models import LanguageModelInput
 from langchain_core.language_models.chat_models import BaseChatModel, generate_from_stream
 from langchain_core.language_models.model_profile import ModelProfile
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
-from langchain_core.messages.tool import tool_call_chunk
+from langchain_core.messages.tool import ToolCallChunk, tool_call_chunk
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
 from langchain_core.runnables import Runnable
 from langchain_core.tools import BaseTool
@@ -37,7 +37,12 @@ from pydantic import Field
 from springlet.errors import ModelCapabilityError
 from springlet.models import embedded_decoding as decoding
 from springlet.models.embedded_async import stream_in_thread
-from springlet.models.embedded_prompt import describe_tools, last_is_tool_result, to_turns
+from springlet.models.embedded_prompt import (
+    conversation_text,
+    describe_tools,
+    last_is_tool_result,
+    to_turns,
+)
 from springlet.models.embedded_runtime import Generation, LoadedModel, load_model
 from springlet.models.embedded_structured import (
     response_format_schema,
@@ -199,18 +204,9 @@ class EmbeddedChatModel(BaseChatModel):
         model = self.loaded()
         load_seconds = model.take_load_seconds()
         usage = _Usage()
-        decision = self._decide(model, messages, call, usage)
-        tool_calls = []
-        if decision.is_call and decision.tool is not None:
-            arguments = self._arguments(model, messages, call, decision.tool, usage)
-            tool_calls.append(
-                tool_call_chunk(
-                    name=decision.tool,
-                    args=arguments,
-                    id=f"call_{uuid.uuid4().hex[:24]}",
-                    index=0,
-                )
-            )
+        decision, tool_calls = self._tool_calls(model, messages, call, usage)
+        if tool_calls:
+            pass  # the tool call goes out in the final chunk
         elif call.schema is not None:
             yield _text_chunk(self._structured(model, messages, call, usage))
         else:
@@ -242,6 +238,26 @@ class EmbeddedChatModel(BaseChatModel):
             )
         )
 
+    def _tool_calls(
+        self, model: LoadedModel, messages: list[BaseMessage], call: _Call, usage: _Usage
+    ) -> tuple[decoding.Decision, list[ToolCallChunk]]:
+        """The decision and, when it is to call a tool, the call with its arguments."""
+        decision = self._decide(model, messages, call, usage)
+        if decision.tool is None:
+            return decision, []
+        arguments = self._arguments(model, messages, call, decision.tool, usage)
+        if decision.reason == "model" and not decoding.grounded(
+            arguments, conversation_text(messages)
+        ):
+            return decoding.Decision(None, "ungrounded arguments"), []
+        chunk = tool_call_chunk(
+            name=decision.tool,
+            args=json.dumps(arguments, ensure_ascii=False),
+            id=f"call_{uuid.uuid4().hex[:24]}",
+            index=0,
+        )
+        return decision, [chunk]
+
     def _decide(
         self, model: LoadedModel, messages: list[BaseMessage], call: _Call, usage: _Usage
     ) -> decoding.Decision:
@@ -250,9 +266,8 @@ class EmbeddedChatModel(BaseChatModel):
         )
         if settled is not None:
             return settled
-        grammar = decoding.decision_grammar(
-            call.tool_names, allow_answer=call.tool_choice == "auto"
-        )
+        allow_answer = call.tool_choice == "auto"
+        grammar = decoding.decision_grammar(call.tool_names, allow_answer=allow_answer)
         generation = Generation()
         for _ in model.stream(
             self._tool_prompt(model, messages, call),
@@ -260,6 +275,7 @@ class EmbeddedChatModel(BaseChatModel):
             max_tokens=decoding.DECISION_TOKENS,
             stop=[],
             grammar=decoding.gbnf_grammar(grammar),
+            logit_bias=decoding.call_bias(model.tokenize("call")) if allow_answer else None,
             result=generation,
         ):
             pass
@@ -268,7 +284,7 @@ class EmbeddedChatModel(BaseChatModel):
 
     def _arguments(
         self, model: LoadedModel, messages: list[BaseMessage], call: _Call, tool: str, usage: _Usage
-    ) -> str:
+    ) -> Any:
         spec = next(t for t in call.tools if t["name"] == tool)
         schema = decoding.arguments_schema(spec)
         prompt = self._tool_prompt(model, messages, call) + f"call {tool} "
@@ -283,7 +299,7 @@ class EmbeddedChatModel(BaseChatModel):
         ):
             pass
         usage.add(generation)
-        return json.dumps(validated_json(generation.text, schema, what=f"arguments of {tool}"))
+        return validated_json(generation.text, schema, what=f"arguments of {tool}")
 
     def _structured(
         self, model: LoadedModel, messages: list[BaseMessage], call: _Call, usage: _Usage

@@ -102,3 +102,9 @@ def _type_name(spec: dict[str, Any]) -> str:
 def last_is_tool_result(messages: Sequence[BaseMessage]) -> bool:
     """True when the newest message is a tool's result (the model has not spoken since)."""
     return bool(messages) and isinstance(messages[-1], ToolMessage)
+
+
+def conversation_text(messages: Sequence[BaseMessage]) -> str:
+    """What the user and the tools said, where tool arguments should come from."""
+    said = [m for m in messages if isinstance(m, HumanMessage | ToolMessage)]
+    return "\n".join(message_text(m) for m in said)

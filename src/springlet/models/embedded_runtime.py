@@ -102,6 +102,7 @@ class LoadedModel:
         max_tokens: int | None,
         stop: list[str],
         grammar: Any = None,
+        logit_bias: dict[int, float] | None = None,
         result: Generation,
     ) -> Iterator[str]:
         """Yield text pieces of the continuation of `prompt` as llama.cpp produces them.
@@ -129,6 +130,7 @@ class LoadedModel:
                 stop=stop,
                 stream=True,
                 grammar=grammar,
+                logit_bias=logit_bias,
                 **sampling_kwargs(options),
             )
             for chunk in chunks:
