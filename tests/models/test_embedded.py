@@ -9,6 +9,7 @@ import asyncio
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, Tool
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 
+from springlet.errors import ContextOverflowError, ModelNotFoundError
 from springlet.models import embedded_decoding as decoding
 from springlet.models.embedded import EmbeddedChatModel, embedded_chat_model
 from springlet.models.embedded_async import stream_in_thread
@@ -232,6 +234,17 @@ async def test_stream_in_thread_closes_the_generator_when_the_consumer_stops() -
     await asyncio.wait_for(closed.wait(), 5)
 
 
+def test_missing_model_file_is_reported_before_loading(tmp_path: Path) -> None:
+    with pytest.raises(ModelNotFoundError, match=r"absent\.gguf"):
+        embedded_chat_model("absent.gguf", root=tmp_path)
+
+
+def test_forcing_an_unknown_tool_is_refused_at_bind_time() -> None:
+    model = embedded_chat_model("smollm2")
+    with pytest.raises(ValueError, match="not among the tools"):
+        model.bind_tools([ORDER_TOOL], tool_choice="get_weather")
+
+
 # ---- the real model (slow) ----------------------------------------------------------
 
 
@@ -325,6 +338,14 @@ def test_concurrent_calls_from_threads_all_succeed(smollm2: EmbeddedChatModel) -
         )
     assert all(reply.text.strip() for reply in replies)
     assert "Paris" in replies[0].text
+
+
+@pytest.mark.slow
+def test_prompt_longer_than_the_context_is_reported() -> None:
+    tiny = embedded_chat_model("smollm2", ModelOptions(num_ctx=64))
+    with pytest.raises(ContextOverflowError, match="context of 64 tokens") as caught:
+        tiny.invoke("word " * 200)
+    assert "num_ctx" in (caught.value.hint or "")
 
 
 @pytest.mark.slow

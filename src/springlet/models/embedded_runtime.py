@@ -18,7 +18,7 @@ from typing import Any
 
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from springlet.errors import ModelError
+from springlet.errors import ContextOverflowError, ModelError
 from springlet.models.options import ModelOptions
 
 DEFAULT_CONTEXT = 4096
@@ -70,7 +70,9 @@ class LoadedModel:
 
     @property
     def n_ctx(self) -> int:
-        return int(self.llama.n_ctx())
+        # llama.cpp may round the context up (to 256) while llama-cpp-python's token
+        # buffer keeps the size asked for; the smaller one is what fits
+        return min(int(self.llama.n_ctx()), len(self.llama.input_ids))
 
     def tokenize(self, text: str) -> list[int]:
         # special=True: the chat template's <|im_start|> markers are single tokens
@@ -113,8 +115,6 @@ class LoadedModel:
         tokens = self.tokenize(prompt)
         result.prompt_tokens = len(tokens)
         if len(tokens) >= self.n_ctx:
-            from springlet.errors import ContextOverflowError
-
             raise ContextOverflowError(
                 f"the prompt is {len(tokens)} tokens but {self.path.name} was loaded with a "
                 f"context of {self.n_ctx} tokens",
