@@ -1,0 +1,51 @@
+"""Advisors written for springlet where no prebuilt LangChain middleware fits.
+
+`Instructions` renders the agent's system prompt for each model call (so `{{ today }}`
+is today); `MemoryWindow` keeps the last N messages of a stored conversation in the
+model's context without ever starting it on a tool result that lost its call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
+from langchain_core.messages import AnyMessage, SystemMessage, ToolMessage
+
+from springlet.prompts.template import render
+
+ModelHandler = Callable[[ModelRequest], Awaitable[ModelResponse]]
+
+
+class Instructions(AgentMiddleware[AgentState[Any], Any]):
+    """Render the instructions template into the system message of every model call."""
+
+    def __init__(self, template: str, agent_name: str) -> None:
+        super().__init__()
+        self.template = template
+        self.agent_name = agent_name
+
+    async def awrap_model_call(self, request: ModelRequest, handler: ModelHandler) -> Any:
+        text = render(self.template, {}, what=f"instructions of agent '{self.agent_name}'")
+        return await handler(request.override(system_message=SystemMessage(text)))
+
+
+class MemoryWindow(AgentMiddleware[AgentState[Any], Any]):
+    """Send only the last `window` messages to the model; all of them stay stored."""
+
+    def __init__(self, window: int) -> None:
+        super().__init__()
+        self.window = window
+
+    async def awrap_model_call(self, request: ModelRequest, handler: ModelHandler) -> Any:
+        trimmed = last_messages(request.messages, self.window)
+        return await handler(request.override(messages=trimmed))
+
+
+def last_messages(messages: list[AnyMessage], window: int) -> list[AnyMessage]:
+    """The last `window` messages, widened so no tool result is cut from its call."""
+    start = max(0, len(messages) - window)
+    while start > 0 and isinstance(messages[start], ToolMessage):
+        start -= 1
+    return messages[start:]

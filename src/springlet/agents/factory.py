@@ -1,0 +1,176 @@
+"""Building a runnable agent from its spec: model, tools, advisors as middleware, limits.
+
+The LangGraph graph is compiled once here and reused by every run of the agent; what
+differs between runs (session, run id, approver) travels in the run's config and
+context, never in the graph.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from typing import TYPE_CHECKING, Any
+
+from springlet.agents.spec import AgentSpec, ApprovalOptions, MemoryOptions, RetryOptions
+from springlet.errors import SpringletError, WorkspaceError
+
+if TYPE_CHECKING:
+    from langchain_core.tools import BaseTool
+
+    from springlet.agents.agent import Agent
+    from springlet.workspace.workspace import Workspace
+
+
+def build_agent(ws: Workspace, name: str) -> Agent:
+    """The runnable agent `name` of `ws` (routers included)."""
+    spec = ws.loaded.agents[name]
+    if not isinstance(spec, AgentSpec):
+        from springlet.agents.router import build_router
+
+        return build_router(ws, spec)  # type: ignore[return-value]
+    return _build_tool_agent(ws, spec)
+
+
+def _build_tool_agent(ws: Workspace, spec: AgentSpec) -> Agent:
+    from langchain.agents import create_agent
+
+    from springlet.agents.agent import Agent
+    from springlet.models.resolve import resolve_chat_model
+
+    settings = ws.loaded.settings
+    resolved = resolve_chat_model(
+        spec.model or settings.default_model, settings, options=spec.options, root=ws.root
+    )
+    tools = [_resolve_tool(ws, spec, ref.kind, ref.name) for ref in spec.tools]
+    middleware, checkpointer = _middleware(ws, spec, tools)
+    graph = create_agent(
+        resolved.chat_model,
+        tools=tools,
+        middleware=middleware,
+        response_format=_response_format(ws, spec),
+        checkpointer=checkpointer,
+        name=spec.name,
+    )
+    return Agent(
+        ws=ws,
+        spec=spec,
+        graph=graph,
+        resolved=resolved,
+        has_memory=checkpointer is not None,
+    )
+
+
+def _middleware(ws: Workspace, spec: AgentSpec, tools: list[BaseTool]) -> tuple[list[Any], Any]:
+    from langchain.agents.middleware import (
+        ModelCallLimitMiddleware,
+        ModelRetryMiddleware,
+        ToolRetryMiddleware,
+    )
+
+    from springlet.agents.advisors import Instructions, MemoryWindow
+    from springlet.agents.memory import workspace_memory
+    from springlet.agents.tool_guard import StepCounter, ToolGuard
+
+    approval: set[str] = set()
+    for tool in tools:
+        if (tool.metadata or {}).get("springlet_requires_approval"):
+            approval.add(tool.name)
+    advisors: list[Any] = []
+    checkpointer = None
+    for ref in spec.advisors:
+        options = ref.typed_options()
+        if isinstance(options, MemoryOptions):
+            checkpointer = workspace_memory(ws)
+            if options.window:
+                advisors.append(MemoryWindow(options.window))
+        elif isinstance(options, ApprovalOptions):
+            approval |= {_tool_name(t) for t in options.tools}
+        elif isinstance(options, RetryOptions):
+            if options.tools:
+                advisors.append(
+                    ToolRetryMiddleware(
+                        max_retries=options.tools, on_failure="error", initial_delay=0.1
+                    )
+                )
+            if options.model:
+                advisors.append(
+                    ModelRetryMiddleware(
+                        max_retries=options.model, on_failure="error", initial_delay=0.1
+                    )
+                )
+        else:
+            advisors.append(_custom_advisor(ws, spec, ref.name, ref.options))
+    advisors += _knowledge_advisors(ws, spec)
+    guard = ToolGuard(
+        tool_names=[t.name for t in tools],
+        approval_tools=approval,
+        timeouts=_timeouts(tools),
+        max_repeated_calls=spec.limits.max_repeated_calls,
+    )
+    limits = ModelCallLimitMiddleware(run_limit=spec.limits.max_steps, exit_behavior="end")
+    chain = [StepCounter(), Instructions(spec.instructions, spec.name), guard, *advisors, limits]
+    return chain, checkpointer
+
+
+def _timeouts(tools: list[BaseTool]) -> dict[str, float]:
+    out = {}
+    for tool in tools:
+        seconds = (tool.metadata or {}).get("springlet_timeout_s")
+        if seconds:
+            out[tool.name] = float(seconds)
+    return out
+
+
+def _custom_advisor(ws: Workspace, spec: AgentSpec, name: str, options: dict[str, Any]) -> Any:
+    factory = ws.loaded.advisors.get(name)
+    if factory is None:
+        raise WorkspaceError(f"agent '{spec.name}' names unknown advisor '{name}'")
+    try:
+        return factory(**options)
+    except TypeError as exc:
+        raise SpringletError(
+            f"advisor '{name}' of agent '{spec.name}' does not accept these options: {exc}",
+            hint="check the options under the advisor's name in the agent file",
+        ) from None
+
+
+def _knowledge_advisors(ws: Workspace, spec: AgentSpec) -> list[Any]:
+    if not spec.knowledge:
+        return []
+    try:
+        wiring = importlib.import_module("springlet.rag.wiring")
+    except ImportError:
+        raise SpringletError(
+            f"agent '{spec.name}' uses knowledge, but this springlet has no retrieval layer",
+            hint="remove `knowledge:` from the agent, or install a springlet with springlet.rag",
+        ) from None
+    return list(wiring.knowledge_middleware(ws, spec))
+
+
+def _response_format(ws: Workspace, spec: AgentSpec) -> dict[str, Any] | None:
+    if spec.output is None:
+        return None
+    if set(spec.output) == {"prompt"}:
+        schema = ws.loaded.prompts[spec.output["prompt"]].output
+    else:
+        schema = spec.output
+    if schema is None:
+        return None
+    return {"title": f"{spec.name}_answer", **schema}
+
+
+def _tool_name(name: str) -> str:
+    """Model-facing tool names allow letters, digits, `_` and `-` only."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", name)
+
+
+def _resolve_tool(ws: Workspace, spec: AgentSpec, kind: str, name: str) -> BaseTool:
+    if kind == "python":
+        return ws.loaded.tools[name].as_langchain()
+    if kind == "prompt":
+        from springlet.prompts.as_tool import prompt_tool
+
+        return prompt_tool(ws, name, _tool_name(name))
+    from springlet.agents.as_tool import agent_tool
+
+    return agent_tool(ws, name, _tool_name(name))

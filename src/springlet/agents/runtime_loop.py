@@ -1,0 +1,66 @@
+"""One event loop, in a daemon thread, where every agent run of the process executes.
+
+Why: LangGraph's async SQLite checkpointer and the tools' async code must live on one
+loop, while callers come from plain threads (`agent.run`) and from their own loops (a
+web service's `await agent.arun`). Runs are submitted here; the sync and async faces of
+`Agent` are thin wrappers over `submit` in one place.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+_lock = threading.Lock()
+_loop: asyncio.AbstractEventLoop | None = None
+
+
+def runtime_loop() -> asyncio.AbstractEventLoop:
+    """The process-wide runtime loop, started on first use."""
+    global _loop
+    with _lock:
+        if _loop is None or _loop.is_closed():
+            loop = asyncio.new_event_loop()
+            thread = threading.Thread(
+                target=loop.run_forever, name="springlet-runtime", daemon=True
+            )
+            thread.start()
+            _loop = loop
+        return _loop
+
+
+def submit(coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
+    """Schedule `coro` on the runtime loop; the future is safe to wait on from any thread."""
+    return asyncio.run_coroutine_threadsafe(coro, runtime_loop())
+
+
+def run_sync(coro: Coroutine[Any, Any, T]) -> T:
+    """Run `coro` on the runtime loop and wait for its result (from a non-runtime thread)."""
+    if _on_runtime_loop():
+        coro.close()
+        raise RuntimeError("run_sync called from the springlet runtime loop; await it instead")
+    return submit(coro).result()
+
+
+async def run_async(coro: Coroutine[Any, Any, T]) -> T:
+    """Await `coro` run on the runtime loop from the caller's own loop; cancels with it."""
+    if _on_runtime_loop():
+        return await coro
+    future = submit(coro)
+    try:
+        return await asyncio.wrap_future(future)
+    except asyncio.CancelledError:
+        future.cancel()
+        raise
+
+
+def _on_runtime_loop() -> bool:
+    try:
+        return asyncio.get_running_loop() is _loop
+    except RuntimeError:
+        return False

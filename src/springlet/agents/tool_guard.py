@@ -1,0 +1,171 @@
+"""The rules every tool call of a springlet agent goes through, as one LangChain middleware.
+
+- a call to a tool the agent does not have is answered with an error message;
+- listed tools wait for human approval (the `approval` advisor);
+- the same tool with the same arguments called again and again is stopped;
+- a tool that raises or exceeds its `timeout_s` returns the error to the model, and the
+  run goes on;
+- each call is announced and its outcome recorded as events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware, AgentState
+from langchain_core.messages import ToolMessage
+from langgraph.errors import GraphBubbleUp
+from langgraph.prebuilt.tool_node import ToolCallRequest
+from langgraph.runtime import Runtime
+from langgraph.types import Command
+
+from springlet.agents.events import (
+    ApprovalAnswered,
+    ApprovalRequested,
+    ToolCallFailed,
+    ToolCallFinished,
+    ToolCallStarted,
+)
+from springlet.agents.result import ToolCallRecord
+from springlet.agents.run_context import RunContext, current_run
+
+ToolHandler = Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]]
+
+
+class StepCounter(AgentMiddleware[AgentState[Any], Any]):
+    """Numbers the model calls of a run, so events can say which step they belong to."""
+
+    async def abefore_model(
+        self, state: AgentState[Any], runtime: Runtime[Any]
+    ) -> dict[str, Any] | None:
+        ctx = current_run.get()
+        if ctx is not None:
+            ctx.step += 1
+        return None
+
+
+class ToolGuard(AgentMiddleware[AgentState[Any], Any]):
+    """Approval, repetition, timeout and error handling around each tool call."""
+
+    def __init__(
+        self,
+        *,
+        tool_names: list[str],
+        approval_tools: set[str],
+        timeouts: dict[str, float],
+        max_repeated_calls: int,
+    ) -> None:
+        super().__init__()
+        self.tool_names = tool_names
+        self.approval_tools = approval_tools
+        self.timeouts = timeouts
+        self.max_repeated_calls = max_repeated_calls
+
+    async def awrap_tool_call(
+        self, request: ToolCallRequest, handler: ToolHandler
+    ) -> ToolMessage | Command[Any]:
+        ctx = current_run.get()
+        call = request.tool_call
+        name, call_id = call["name"], call.get("id") or ""
+        args = dict(call.get("args") or {})
+        step = ctx.step if ctx else 0
+        if ctx:
+            ctx.emit(ToolCallStarted(ctx.run_id, step, call_id, name, args))
+        refusal = self._refusal(ctx, name, args)
+        if refusal is None and name in self.approval_tools:
+            refusal = await self._ask_approval(ctx, step, call_id, name, args)
+        if refusal is not None:
+            return self._finish(ctx, step, call_id, name, args, refusal, ok=False)
+        try:
+            timeout = self.timeouts.get(name)
+            outcome = await asyncio.wait_for(handler(request), timeout)
+        except GraphBubbleUp:
+            raise
+        except TimeoutError:
+            message = f"Error: tool '{name}' did not finish within {self.timeouts[name]:g} s."
+            return self._finish(ctx, step, call_id, name, args, message, ok=False)
+        except Exception as exc:
+            message = f"Error: tool '{name}' failed: {type(exc).__name__}: {exc}"
+            return self._finish(ctx, step, call_id, name, args, message, ok=False)
+        if isinstance(outcome, ToolMessage):
+            failed = outcome.status == "error"
+            self._record(ctx, step, call_id, name, args, _text(outcome.content), ok=not failed)
+        return outcome
+
+    def _refusal(self, ctx: RunContext | None, name: str, args: dict[str, Any]) -> str | None:
+        if name not in self.tool_names:
+            available = ", ".join(self.tool_names) or "none"
+            return f"Error: there is no tool named '{name}'. Available tools: {available}."
+        if ctx is None:
+            return None
+        key = f"{name}:{json.dumps(args, sort_keys=True, default=str)}"
+        ctx.call_counts[key] = ctx.call_counts.get(key, 0) + 1
+        if ctx.call_counts[key] > self.max_repeated_calls:
+            return (
+                f"Error: '{name}' was already called {self.max_repeated_calls} times with these "
+                "exact arguments; use the earlier results and answer the user."
+            )
+        return None
+
+    async def _ask_approval(
+        self, ctx: RunContext | None, step: int, call_id: str, name: str, args: dict[str, Any]
+    ) -> str | None:
+        if ctx is None or (ctx.approver is None and not ctx.interactive_approval):
+            return f"Error: '{name}' needs human approval and nobody was asked; it did not run."
+        loop = asyncio.get_running_loop()
+        answer: asyncio.Future[tuple[bool, str]] = loop.create_future()
+        event = ApprovalRequested(ctx.run_id, step, call_id, name, args, answer, loop)
+        ctx.emit(event)
+        if ctx.approver is not None:
+            verdict = ctx.approver(event)
+            if inspect.isawaitable(verdict):
+                verdict = await verdict
+            event.approve() if verdict else event.reject()
+        approved, reason = await answer
+        ctx.emit(ApprovalAnswered(ctx.run_id, call_id, name, approved, reason))
+        if approved:
+            return None
+        return f"The user did not approve running '{name}' ({reason}). Do not retry it."
+
+    def _finish(
+        self,
+        ctx: RunContext | None,
+        step: int,
+        call_id: str,
+        name: str,
+        args: dict[str, Any],
+        text: str,
+        *,
+        ok: bool,
+    ) -> ToolMessage:
+        self._record(ctx, step, call_id, name, args, text, ok=ok)
+        return ToolMessage(content=text, tool_call_id=call_id, name=name, status="error")
+
+    @staticmethod
+    def _record(
+        ctx: RunContext | None,
+        step: int,
+        call_id: str,
+        name: str,
+        args: dict[str, Any],
+        text: str,
+        *,
+        ok: bool,
+    ) -> None:
+        if ctx is None:
+            return
+        ctx.tool_calls.append(ToolCallRecord(call_id, name, args, text, ok))
+        if ok:
+            ctx.emit(ToolCallFinished(ctx.run_id, step, call_id, name, text))
+        else:
+            ctx.emit(ToolCallFailed(ctx.run_id, step, call_id, name, text))
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    return json.dumps(content, default=str)

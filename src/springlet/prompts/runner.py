@@ -1,0 +1,105 @@
+"""Running a prompt template: validate inputs, render in the sandbox, call the model.
+
+```python
+summary = ws.prompt("summarize").run(text="...", style="one sentence")
+```
+Returns the answer's text, or the validated object when the prompt declares `output`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import TYPE_CHECKING, Any
+
+from springlet.agents import runtime_loop
+from springlet.errors import ModelError
+from springlet.prompts.inputs import validate_inputs
+from springlet.prompts.template import render
+
+if TYPE_CHECKING:
+    from langchain_core.messages import BaseMessage
+    from pydantic import BaseModel
+
+    from springlet.models.resolve import ResolvedChatModel
+    from springlet.prompts.spec import PromptSpec
+    from springlet.workspace.workspace import Workspace
+
+_JSON_TYPES = {
+    "string": str,
+    "integer": int,
+    "number": float,
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+}
+
+
+class Prompt:
+    """A runnable prompt template of a workspace."""
+
+    def __init__(self, ws: Workspace, spec: PromptSpec) -> None:
+        self.ws = ws
+        self.spec = spec
+        self._resolved: ResolvedChatModel | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def render(self, **inputs: Any) -> list[BaseMessage]:
+        """The messages this prompt sends for `inputs` (validated, defaults filled)."""
+        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+
+        context = validate_inputs(self.spec, inputs)
+        kinds = {"system": SystemMessage, "user": HumanMessage, "assistant": AIMessage}
+        return [
+            kinds[m.role](render(m.content, context, what=f"prompt '{self.name}'"))
+            for m in self.spec.messages
+        ]
+
+    def run(self, **inputs: Any) -> Any:
+        """Render and call the model; the text, or the structured object."""
+        return runtime_loop.run_sync(self.arun(**inputs))
+
+    async def arun(self, **inputs: Any) -> Any:
+        """`run` for async callers."""
+        messages = self.render(**inputs)
+        model = self.resolved().chat_model
+        if self.spec.output is not None:
+            schema = {"title": f"{self.name}_output", **self.spec.output}
+            structured = model.with_structured_output(schema)
+            answer = await structured.ainvoke(messages)
+            if answer is None:
+                raise ModelError(f"prompt '{self.name}': the model gave no structured answer")
+            return answer
+        reply = await model.ainvoke(messages)
+        content = reply.content
+        return content if isinstance(content, str) else json.dumps(content)
+
+    def resolved(self) -> ResolvedChatModel:
+        """The model this prompt runs on (its own `model:`, else the workspace default)."""
+        with self._lock:
+            if self._resolved is None:
+                from springlet.models.resolve import resolve_chat_model
+
+                settings = self.ws.loaded.settings
+                self._resolved = resolve_chat_model(
+                    self.spec.model or settings.default_model,
+                    settings,
+                    options=self.spec.options,
+                    root=self.ws.root,
+                )
+            return self._resolved
+
+    def input_schema(self) -> type[BaseModel]:
+        """A pydantic model of the inputs, for using this prompt as a tool."""
+        from pydantic import Field, create_model
+
+        fields: dict[str, Any] = {}
+        for name, spec in self.spec.input.items():
+            python_type = _JSON_TYPES[spec.type]
+            default = ... if spec.required else spec.default
+            fields[name] = (python_type, Field(default=default, description=spec.description))
+        return create_model(f"{self.name.replace('-', '_')}_input", **fields)
