@@ -1,29 +1,17 @@
-"""`Agent`: a built agent, run as often as needed, from threads and async code alike.
+"""`Agent`: a tool-using agent built on LangChain's `create_agent`, run as often as needed.
 
-```python
-agent = ws.agent("orders")
-result = agent.run("Where is order A-1001?")            # blocking
-result = await agent.arun("Where is order A-1001?")     # from async code
-for event in agent.stream("..."): ...                   # events as they happen
-async for event in agent.astream("..."): ...
-```
-
-Every run executes on springlet's runtime loop (see `runtime_loop`); the four faces
-above only differ in how they wait. `_execute` is the one place a run happens.
+`_execute` is the one place a run happens; `RunnableAgent` gives it its four faces
+(`run`, `arun`, `stream`, `astream`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import queue
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from typing import TYPE_CHECKING, Any
 
-from springlet.agents import runtime_loop
 from springlet.agents.events import (
-    Event,
     ModelMessage,
     ModelToken,
     RunFailed,
@@ -32,6 +20,7 @@ from springlet.agents.events import (
 )
 from springlet.agents.result import RunResult, RunStatus, Usage
 from springlet.agents.run_context import Approver, RunContext, current_run
+from springlet.agents.runnable import RunnableAgent
 from springlet.agents.transcript import (
     STEP_LIMIT_PREFIX,
     message_dicts,
@@ -41,16 +30,15 @@ from springlet.agents.transcript import (
 from springlet.errors import SpringletError
 
 if TYPE_CHECKING:
+    from langchain_core.runnables import RunnableConfig
     from langgraph.graph.state import CompiledStateGraph
 
     from springlet.agents.spec import AgentSpec
     from springlet.models.resolve import ResolvedChatModel
     from springlet.workspace.workspace import Workspace
 
-_DONE = object()
 
-
-class Agent:
+class Agent(RunnableAgent):
     """A runnable agent. Safe for many concurrent runs; each run is independent unless
     two runs share a `session_id` (then they share the conversation memory)."""
 
@@ -77,54 +65,6 @@ class Agent:
     def model(self) -> str:
         return str(self.resolved.ref)
 
-    # -- the four faces -------------------------------------------------------------
-
-    def run(
-        self, message: str, *, session_id: str | None = None, approve: Approver | None = None
-    ) -> RunResult:
-        """Run to the end and return the result. `approve` answers approval requests."""
-        return runtime_loop.run_sync(self._execute(message, session_id, approve, _ignore))
-
-    async def arun(
-        self, message: str, *, session_id: str | None = None, approve: Approver | None = None
-    ) -> RunResult:
-        """`run` for async callers."""
-        return await runtime_loop.run_async(self._execute(message, session_id, approve, _ignore))
-
-    def stream(self, message: str, *, session_id: str | None = None) -> Iterator[Event]:
-        """Yield events as they happen; answer `ApprovalRequested` events with
-        `event.approve()` / `event.reject()`. Stopping early cancels the run."""
-        inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        future = runtime_loop.submit(
-            self._execute(message, session_id, None, inbox.put, interactive=True)
-        )
-        future.add_done_callback(lambda _: inbox.put(_DONE))
-        try:
-            while (item := inbox.get()) is not _DONE:
-                yield item
-            future.result()
-        finally:
-            future.cancel()
-
-    async def astream(self, message: str, *, session_id: str | None = None) -> AsyncIterator[Event]:
-        """`stream` for async callers."""
-        loop = asyncio.get_running_loop()
-        inbox: asyncio.Queue[Any] = asyncio.Queue()
-
-        def post(item: Any) -> None:
-            loop.call_soon_threadsafe(inbox.put_nowait, item)
-
-        future = runtime_loop.submit(
-            self._execute(message, session_id, None, post, interactive=True)
-        )
-        future.add_done_callback(lambda _: post(_DONE))
-        try:
-            while (item := await inbox.get()) is not _DONE:
-                yield item
-            future.result()
-        finally:
-            future.cancel()
-
     # -- the one place a run happens --------------------------------------------------
 
     async def _execute(
@@ -135,8 +75,9 @@ class Agent:
         emit: Any,
         *,
         interactive: bool = False,
+        run_id: str | None = None,
     ) -> RunResult:
-        run_id = uuid.uuid4().hex
+        run_id = run_id or uuid.uuid4().hex
         session = session_id or run_id
         ctx = RunContext(
             run_id=run_id,
@@ -153,7 +94,7 @@ class Agent:
         state: dict[str, Any] = {}
         status: RunStatus = "ok"
         error: str | None = None
-        config: dict[str, Any] = {"configurable": {"thread_id": session}, "recursion_limit": 200}
+        config: RunnableConfig = {"configurable": {"thread_id": session}, "recursion_limit": 200}
         try:
             if self.has_memory:
                 await repair_dangling_tool_calls(self.graph, config)
@@ -183,14 +124,15 @@ class Agent:
         return result
 
     async def _drive(
-        self, message: str, config: dict[str, Any], ctx: RunContext, state: dict[str, Any]
+        self, message: str, config: RunnableConfig, ctx: RunContext, state: dict[str, Any]
     ) -> None:
         from langchain_core.messages import AIMessage, AIMessageChunk
 
         inputs = {"messages": [{"role": "user", "content": message}]}
-        async for mode, payload in self.graph.astream(
+        parts: Any = self.graph.astream(
             inputs, config, stream_mode=["messages", "updates", "values"]
-        ):
+        )
+        async for mode, payload in parts:
             if mode == "values":
                 state.update(payload)
             elif mode == "messages":
@@ -200,15 +142,11 @@ class Agent:
                     if text:
                         ctx.emit(ModelToken(ctx.run_id, ctx.step, text))
             elif mode == "updates":
-                for update in payload.values():
-                    for msg in (
-                        (update or {}).get("messages", []) if isinstance(update, dict) else []
-                    ):
-                        if isinstance(msg, AIMessage):
-                            calls = tuple(dict(c) for c in msg.tool_calls)
-                            ctx.emit(
-                                ModelMessage(ctx.run_id, ctx.step, text_of(msg.content), calls)
-                            )
+                for message_out in _updated_messages(payload):
+                    if isinstance(message_out, AIMessage):
+                        calls = tuple(dict(c) for c in message_out.tool_calls)
+                        text = text_of(message_out.content)
+                        ctx.emit(ModelMessage(ctx.run_id, ctx.step, text, calls))
 
     def _result(
         self,
@@ -259,5 +197,10 @@ class Agent:
         )
 
 
-def _ignore(event: Event) -> None:
-    return None
+def _updated_messages(payload: dict[str, Any]) -> list[Any]:
+    """The messages that the nodes of one graph step added."""
+    out: list[Any] = []
+    for update in payload.values():
+        if isinstance(update, dict):
+            out += update.get("messages", [])
+    return out

@@ -40,7 +40,7 @@ def message_dicts(messages: list[BaseMessage]) -> list[dict[str, Any]]:
     return out
 
 
-async def repair_dangling_tool_calls(graph: Any, config: dict[str, Any]) -> int:
+async def repair_dangling_tool_calls(graph: Any, config: Any) -> int:
     """Answer tool calls that a cancelled turn left without results, so the stored
     conversation stays valid for the model. Returns how many were answered."""
     snapshot = await graph.aget_state(config)
