@@ -1,0 +1,474 @@
+"""LangChain callbacks -> spans.
+
+One `SpanRecorder` per run. LangChain reports every runnable (graph nodes, the model,
+tools, retrievers) with its own run id and its parent's; graph plumbing is skipped and
+its children are attached to the nearest span above. Finished spans go straight to
+`emit` (the tracer's background pipeline), so nothing is written on the agent's path.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.messages import BaseMessage, ToolMessage
+from langchain_core.outputs import ChatGeneration, LLMResult
+
+from springlet.tracing import spans as a
+from springlet.tracing.spans import Span, SpanKind, SpanStatus, new_id, now_ns
+
+RETRIEVAL_EVENT = "springlet.retrieval"
+"""Name of the custom event a retriever that is not a LangChain retriever dispatches:
+`dispatch_custom_event("springlet.retrieval", {"query": ..., "sources": [{"source":
+..., "score": ..., "text": ...}], "collection": ..., "duration_ms": ...})`."""
+
+ActiveTool = tuple[str, str, str]
+"""(trace_id, span_id, run_id) of the tool span running on this context."""
+ACTIVE_TOOL: contextvars.ContextVar[ActiveTool | None] = contextvars.ContextVar(
+    "springlet_tracing_active_tool", default=None
+)
+"""A run opened while a tool runs (an agent used as a tool) hangs below that tool."""
+
+TEXT_LIMIT = 20_000
+
+
+@dataclass
+class _Open:
+    span_id: str
+    kind: SpanKind
+    name: str
+    parent_id: str
+    start_ns: int
+    seq: int
+    attributes: dict[str, Any] = field(default_factory=dict)
+    first_token_ns: int | None = None
+    previous_tool: ActiveTool | None = None
+
+
+class SpanRecorder(BaseCallbackHandler):
+    """Turns one run's LangChain callbacks into spans below `root_span_id`."""
+
+    run_inline = True  # called on the agent's own thread/task: no executor hop, context kept
+    raise_error = False
+
+    def __init__(
+        self,
+        *,
+        trace_id: str,
+        run_id: str,
+        root_span_id: str,
+        emit: Callable[[Span], None],
+        model: str | None = None,
+        next_seq: Callable[[], int],
+    ) -> None:
+        self.trace_id = trace_id
+        self.run_id = run_id
+        self.root_span_id = root_span_id
+        self._emit = emit
+        self._model = model
+        self._next_seq = next_seq
+        self._lock = threading.Lock()
+        self._open: dict[UUID, _Open] = {}
+        self._passthrough: dict[UUID, str] = {}
+
+    # -- plumbing -------------------------------------------------------------------
+
+    def _parent_span(self, parent_run_id: UUID | None) -> str:
+        if parent_run_id is None:
+            return self.root_span_id
+        opened = self._open.get(parent_run_id)
+        if opened is not None:
+            return opened.span_id
+        return self._passthrough.get(parent_run_id, self.root_span_id)
+
+    def _start(
+        self,
+        run_id: UUID,
+        parent_run_id: UUID | None,
+        kind: SpanKind,
+        name: str,
+        attributes: dict[str, Any],
+    ) -> _Open:
+        with self._lock:
+            opened = _Open(
+                span_id=new_id()[:16],
+                kind=kind,
+                name=name,
+                parent_id=self._parent_span(parent_run_id),
+                start_ns=now_ns(),
+                seq=self._next_seq(),
+                attributes=attributes,
+            )
+            self._open[run_id] = opened
+        return opened
+
+    def _finish(
+        self,
+        run_id: UUID,
+        status: SpanStatus,
+        error: str | None = None,
+        attributes: dict[str, Any] | None = None,
+    ) -> _Open | None:
+        with self._lock:
+            opened = self._open.pop(run_id, None)
+        if opened is None:
+            return None
+        if attributes:
+            opened.attributes.update(attributes)
+        if opened.kind is SpanKind.TOOL:
+            ACTIVE_TOOL.set(opened.previous_tool)
+        self._emit(self._span(opened, status, error))
+        return opened
+
+    def _span(self, opened: _Open, status: SpanStatus, error: str | None) -> Span:
+        return Span(
+            span_id=opened.span_id,
+            trace_id=self.trace_id,
+            run_id=self.run_id,
+            parent_id=opened.parent_id,
+            kind=opened.kind,
+            name=opened.name,
+            start_ns=opened.start_ns,
+            end_ns=now_ns(),
+            status=status,
+            error=error,
+            attributes=opened.attributes,
+            seq=opened.seq,
+        )
+
+    def close_open(self, status: SpanStatus, error: str | None = None) -> None:
+        """End every span still open (the run crashed or was cancelled), keeping them."""
+        with self._lock:
+            pending = list(self._open.items())
+            self._open.clear()
+        for _, opened in sorted(pending, key=lambda item: item[1].seq):
+            self._emit(self._span(opened, status, error))
+
+    # -- chains: graph plumbing, advisors (middleware nodes), nested agents ----------
+
+    def on_chain_start(
+        self,
+        serialized: dict[str, Any] | None,
+        inputs: Any,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        name = str(kwargs.get("name") or (serialized or {}).get("name") or "chain")
+        parent = self._open.get(parent_run_id) if parent_run_id else None
+        if parent is not None and parent.kind is SpanKind.TOOL:
+            # an agent invoked inside a tool with the tool's callbacks
+            self._start(
+                run_id,
+                parent_run_id,
+                SpanKind.AGENT,
+                name,
+                {a.OPERATION: "invoke_agent", a.AGENT_NAME: name},
+            )
+        elif "." in name and (metadata or {}).get("langgraph_node") == name:
+            advisor = name.split(".", 1)[0]
+            self._start(run_id, parent_run_id, SpanKind.ADVISOR, name, {a.ADVISOR_NAME: advisor})
+        else:
+            with self._lock:
+                self._passthrough[run_id] = self._parent_span(parent_run_id)
+
+    def on_chain_end(self, outputs: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        opened = self._open.get(run_id)
+        if opened is None:
+            with self._lock:
+                self._passthrough.pop(run_id, None)
+            return
+        if opened.kind is SpanKind.ADVISOR and not _did_work(outputs):
+            with self._lock:  # an advisor that changed nothing is not worth a span
+                self._open.pop(run_id, None)
+            return
+        self._finish(run_id, SpanStatus.OK, attributes=_advisor_effect(outputs, opened))
+
+    def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        if run_id in self._open:
+            self._finish(run_id, _status_of(error), _describe(error))
+        else:
+            with self._lock:
+                self._passthrough.pop(run_id, None)
+
+    # -- model calls ----------------------------------------------------------------
+
+    def on_chat_model_start(
+        self,
+        serialized: dict[str, Any] | None,
+        messages: list[list[BaseMessage]],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        attributes = self._model_attributes(serialized, metadata, kwargs)
+        attributes[a.INPUT_MESSAGES] = [_message(m) for m in (messages[0] if messages else [])]
+        self._start(
+            run_id,
+            parent_run_id,
+            SpanKind.MODEL,
+            f"chat {attributes.get(a.REQUEST_MODEL, '')}".strip(),
+            attributes,
+        )
+
+    def on_llm_start(
+        self,
+        serialized: dict[str, Any] | None,
+        prompts: list[str],
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        metadata: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        attributes = self._model_attributes(serialized, metadata, kwargs)
+        attributes[a.OPERATION] = "text_completion"
+        attributes[a.INPUT_MESSAGES] = [{"role": "user", "content": _clip(p)} for p in prompts]
+        self._start(
+            run_id,
+            parent_run_id,
+            SpanKind.MODEL,
+            f"text_completion {attributes.get(a.REQUEST_MODEL, '')}".strip(),
+            attributes,
+        )
+
+    def _model_attributes(
+        self,
+        serialized: dict[str, Any] | None,
+        metadata: dict[str, Any] | None,
+        kwargs: dict[str, Any],
+    ) -> dict[str, Any]:
+        params = kwargs.get("invocation_params") or {}
+        meta = metadata or {}
+        model = (
+            params.get("model")
+            or params.get("model_name")
+            or meta.get("ls_model_name")
+            or self._model
+            or ""
+        )
+        attributes: dict[str, Any] = {a.OPERATION: "chat", a.REQUEST_MODEL: str(model)}
+        provider = meta.get("ls_provider") or params.get("_type")
+        if provider:
+            attributes[a.SYSTEM] = str(provider)
+        return attributes
+
+    def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
+        opened = self._open.get(run_id)
+        if opened is not None and opened.first_token_ns is None and token:
+            opened.first_token_ns = now_ns()
+
+    def on_llm_end(self, response: LLMResult, *, run_id: UUID, **kwargs: Any) -> None:
+        opened = self._open.get(run_id)
+        if opened is None:
+            return
+        self._finish(run_id, SpanStatus.OK, attributes=_answer_attributes(response, opened))
+
+    def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._finish(run_id, _status_of(error), _describe(error))
+
+    # -- tools ------------------------------------------------------------------------
+
+    def on_tool_start(
+        self,
+        serialized: dict[str, Any] | None,
+        input_str: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        inputs: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        name = str(kwargs.get("name") or (serialized or {}).get("name") or "tool")
+        attributes: dict[str, Any] = {
+            a.OPERATION: "execute_tool",
+            a.TOOL_NAME: name,
+            a.TOOL_ARGUMENTS: inputs if inputs is not None else _clip(input_str),
+        }
+        if kwargs.get("tool_call_id"):
+            attributes[a.TOOL_CALL_ID] = str(kwargs["tool_call_id"])
+        opened = self._start(
+            run_id, parent_run_id, SpanKind.TOOL, f"execute_tool {name}", attributes
+        )
+        opened.previous_tool = ACTIVE_TOOL.get()
+        ACTIVE_TOOL.set((self.trace_id, opened.span_id, self.run_id))
+
+    def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
+        content = output.content if isinstance(output, ToolMessage) else output
+        failed = isinstance(output, ToolMessage) and output.status == "error"
+        self._finish(
+            run_id,
+            SpanStatus.ERROR if failed else SpanStatus.OK,
+            _clip(str(content)) if failed else None,
+            {a.TOOL_RESULT: _clip(content if isinstance(content, str) else str(content))},
+        )
+
+    def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._finish(run_id, _status_of(error), _describe(error))
+
+    # -- retrieval ----------------------------------------------------------------------
+
+    def on_retriever_start(
+        self,
+        serialized: dict[str, Any] | None,
+        query: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        name = str(kwargs.get("name") or (serialized or {}).get("name") or "retriever")
+        self._start(
+            run_id,
+            parent_run_id,
+            SpanKind.RETRIEVAL,
+            f"retrieve {name}",
+            {a.OPERATION: "retrieve", a.DATA_SOURCE_ID: name, a.RETRIEVAL_QUERY: _clip(query)},
+        )
+
+    def on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
+        sources = [_document_source(doc) for doc in documents]
+        self._finish(run_id, SpanStatus.OK, attributes={a.RETRIEVAL_SOURCES: sources})
+
+    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        self._finish(run_id, _status_of(error), _describe(error))
+
+    def on_custom_event(
+        self,
+        name: str,
+        data: Any,
+        *,
+        run_id: UUID,
+        **kwargs: Any,
+    ) -> None:
+        if name != RETRIEVAL_EVENT or not isinstance(data, dict):
+            return
+        collection = str(data.get("collection") or "retrieval")
+        with self._lock:
+            parent = self._parent_span(run_id)
+            seq = self._next_seq()
+        end = now_ns()
+        start = end - int(float(data.get("duration_ms") or 0) * 1e6)
+        self._emit(
+            Span(
+                span_id=new_id()[:16],
+                trace_id=self.trace_id,
+                run_id=self.run_id,
+                parent_id=parent,
+                kind=SpanKind.RETRIEVAL,
+                name=f"retrieve {collection}",
+                start_ns=start,
+                end_ns=end,
+                status=SpanStatus.OK,
+                seq=seq,
+                attributes={
+                    a.OPERATION: "retrieve",
+                    a.DATA_SOURCE_ID: collection,
+                    a.RETRIEVAL_QUERY: _clip(str(data.get("query", ""))),
+                    a.RETRIEVAL_SOURCES: list(data.get("sources") or []),
+                },
+            )
+        )
+
+
+def _clip(text: Any) -> Any:
+    if isinstance(text, str) and len(text) > TEXT_LIMIT:
+        return text[:TEXT_LIMIT] + f"... [{len(text) - TEXT_LIMIT} more characters]"
+    return text
+
+
+def _message(message: BaseMessage) -> dict[str, Any]:
+    role = {"human": "user", "ai": "assistant"}.get(message.type, message.type)
+    content = message.content if isinstance(message.content, str) else str(message.content)
+    out: dict[str, Any] = {"role": role, "content": _clip(content)}
+    tool_calls = getattr(message, "tool_calls", None)
+    if tool_calls:
+        out["tool_calls"] = [
+            {"id": c.get("id"), "name": c["name"], "arguments": c["args"]} for c in tool_calls
+        ]
+    if isinstance(message, ToolMessage):
+        out["tool_call_id"] = message.tool_call_id
+    return out
+
+
+def _answer_attributes(response: LLMResult, opened: _Open) -> dict[str, Any]:
+    attributes: dict[str, Any] = {}
+    generation = (
+        response.generations[0][0] if response.generations and response.generations[0] else None
+    )
+    end = now_ns()
+    output_tokens: int | None = None
+    if isinstance(generation, ChatGeneration):
+        message = generation.message
+        attributes[a.OUTPUT_MESSAGES] = [_message(message)]
+        usage = getattr(message, "usage_metadata", None)
+        if usage:
+            attributes[a.INPUT_TOKENS] = int(usage.get("input_tokens", 0))
+            output_tokens = int(usage.get("output_tokens", 0))
+            attributes[a.OUTPUT_TOKENS] = output_tokens
+        meta = message.response_metadata or {}
+        model_name = meta.get("model_name") or meta.get("model")
+        if model_name:
+            attributes[a.RESPONSE_MODEL] = str(model_name)
+        reason = meta.get("finish_reason") or meta.get("done_reason")
+        if reason:
+            attributes[a.FINISH_REASONS] = [str(reason)]
+    elif generation is not None:
+        attributes[a.OUTPUT_MESSAGES] = [{"role": "assistant", "content": _clip(generation.text)}]
+    first = opened.first_token_ns
+    if first is not None:
+        attributes[a.TIME_TO_FIRST_TOKEN_MS] = round((first - opened.start_ns) / 1e6, 3)
+    if output_tokens:
+        seconds = (end - (first or opened.start_ns)) / 1e9
+        if seconds > 0:
+            attributes[a.TOKENS_PER_SECOND] = round(output_tokens / seconds, 2)
+    return attributes
+
+
+def _document_source(doc: Any) -> dict[str, Any]:
+    metadata = dict(getattr(doc, "metadata", {}) or {})
+    score = metadata.pop("score", metadata.pop("relevance_score", None))
+    return {
+        "id": getattr(doc, "id", None) or metadata.get("id"),
+        "source": metadata.get("source"),
+        "score": score,
+        "text": _clip(str(getattr(doc, "page_content", "")))[:1000],
+        "metadata": metadata,
+    }
+
+
+def _did_work(outputs: Any) -> bool:
+    if isinstance(outputs, dict):
+        return any(value is not None for value in outputs.values())
+    return bool(outputs)
+
+
+def _advisor_effect(outputs: Any, opened: _Open) -> dict[str, Any] | None:
+    if opened.kind is not SpanKind.ADVISOR or not isinstance(outputs, dict):
+        return None
+    effect: dict[str, Any] = {"springlet.advisor.updated": sorted(str(k) for k in outputs)}
+    if outputs.get("jump_to"):
+        effect["springlet.advisor.jump_to"] = str(outputs["jump_to"])
+    return effect
+
+
+def _status_of(error: BaseException) -> SpanStatus:
+    import asyncio
+
+    if isinstance(error, asyncio.CancelledError | KeyboardInterrupt | GeneratorExit):
+        return SpanStatus.CANCELLED
+    return SpanStatus.ERROR
+
+
+def _describe(error: BaseException) -> str:
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

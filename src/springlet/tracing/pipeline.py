@@ -1,0 +1,116 @@
+"""The background writer: spans are queued on the agent's path and redacted and
+handed to the sinks on one daemon thread, so a slow or failing store never slows or
+fails a run."""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import queue
+import threading
+import warnings
+from collections.abc import Sequence
+
+from springlet.tracing.redaction import Redactor
+from springlet.tracing.sinks import TraceSink
+from springlet.tracing.spans import Span
+
+log = logging.getLogger("springlet.tracing")
+
+BATCH_LIMIT = 1000
+
+
+class TracingWriteWarning(RuntimeWarning):
+    """A trace could not be written; the run itself is unaffected."""
+
+
+class _Flush:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+_STOP = object()
+
+
+class SpanPipeline:
+    """A queue drained by one daemon thread that redacts spans and writes them to sinks."""
+
+    def __init__(self, sinks: Sequence[TraceSink], redactor: Redactor | None = None) -> None:
+        self.sinks = list(sinks)
+        self.redactor = redactor
+        self._queue: queue.SimpleQueue[object] = queue.SimpleQueue()
+        self._thread: threading.Thread | None = None
+        self._start_lock = threading.Lock()
+        self._reported: set[int] = set()
+        self._closed = False
+
+    def submit(self, span: Span) -> None:
+        if self._thread is None:
+            self._start()
+        self._queue.put(span)
+
+    def flush(self, timeout: float | None = 10.0) -> bool:
+        """Wait until everything submitted so far reached the sinks."""
+        if self._thread is None:
+            return True
+        marker = _Flush()
+        self._queue.put(marker)
+        return marker.done.wait(timeout)
+
+    def close(self, timeout: float | None = 10.0) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._thread is not None:
+            self._queue.put(_STOP)
+            self._thread.join(timeout)
+        for sink in self.sinks:
+            self._guard(sink, sink.close)
+
+    def _start(self) -> None:
+        with self._start_lock:
+            if self._thread is None:
+                thread = threading.Thread(target=self._drain, name="springlet-traces", daemon=True)
+                thread.start()
+                self._thread = thread
+                atexit.register(self.flush, 5.0)
+
+    def _drain(self) -> None:
+        while True:
+            items = [self._queue.get()]
+            while len(items) < BATCH_LIMIT:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            batch = [item for item in items if isinstance(item, Span)]
+            if batch:
+                self._deliver(batch)
+            for item in items:
+                if isinstance(item, _Flush):
+                    item.done.set()
+            if any(item is _STOP for item in items):
+                return
+
+    def _deliver(self, batch: list[Span]) -> None:
+        if self.redactor is not None:
+            batch = [self.redactor.span(span) for span in batch]
+        for sink in self.sinks:
+            self._guard(sink, lambda sink=sink: sink.write(batch))  # type: ignore[misc]
+
+    def _guard(self, sink: TraceSink, action: object) -> None:
+        try:
+            action()  # type: ignore[operator]
+        except Exception as exc:
+            self._report(sink, exc)
+
+    def _report(self, sink: TraceSink, exc: Exception) -> None:
+        if id(sink) in self._reported:
+            return
+        self._reported.add(id(sink))
+        message = (
+            f"springlet could not write traces to {type(sink).__name__}: {exc}. "
+            "Runs continue; their traces may be incomplete (reported once per sink)."
+        )
+        log.warning(message)
+        warnings.warn(message, TracingWriteWarning, stacklevel=1)

@@ -1,0 +1,96 @@
+"""Secrets never land in a trace: values under sensitive keys and text matching secret
+patterns are replaced before a span reaches any store, exporter or sink."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+from typing import Any
+
+from springlet.tracing.spans import Span
+
+REDACTED = "[REDACTED]"
+
+BUILTIN_PATTERNS = (
+    r"\bsk-[A-Za-z0-9_-]{16,}",  # OpenAI-style API keys
+    r"\bgh[pousr]_[A-Za-z0-9]{20,}",  # GitHub tokens
+    r"\bAKIA[0-9A-Z]{16}\b",  # AWS access key ids
+    r"\bxox[abprs]-[A-Za-z0-9-]{10,}",  # Slack tokens
+    r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}",  # Authorization: Bearer ...
+    r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
+)
+
+
+class Redactor:
+    """Replaces values of keys containing one of `fields` (case-insensitive) and any
+    text matching `patterns` (plus built-in API-key/token patterns) with [REDACTED].
+
+    A `key=value` / `key: value` pair inside free text (a model message saying
+    "password: hunter2") is caught too, by the field names.
+    """
+
+    def __init__(self, fields: Iterable[str] = (), patterns: Iterable[str] = ()) -> None:
+        self.fields = tuple(f.lower() for f in fields if f)
+        sources = [*BUILTIN_PATTERNS, *patterns]
+        if self.fields:
+            names = "|".join(re.escape(f) for f in self.fields)
+            # "api_key=abc", "password: hunter2", '"token": "abc"'
+            sources.append(
+                rf"(?i)(?<![A-Za-z0-9])(?:[\w-]*(?:{names})[\w-]*)[\"']?\s*[:=]\s*[\"']?"
+                r"(?P<value>[^\s\"',;}]+)"
+            )
+        self._patterns = [re.compile(p) for p in sources]
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> Redactor:
+        """From `TracingSettings.redact` (a RedactionSettings)."""
+        return cls(fields=settings.fields, patterns=settings.patterns)
+
+    def is_sensitive_key(self, key: str) -> bool:
+        lowered = key.lower()
+        return any(f in lowered for f in self.fields)
+
+    def text(self, value: str) -> str:
+        for pattern in self._patterns:
+            value = pattern.sub(_replacement, value)
+        return value
+
+    def value(self, value: Any) -> Any:
+        if isinstance(value, str):
+            return self._json_text(value)
+        if isinstance(value, dict):
+            return {
+                k: REDACTED if self.is_sensitive_key(str(k)) else self.value(v)
+                for k, v in value.items()
+            }
+        if isinstance(value, list | tuple):
+            return [self.value(v) for v in value]
+        return value
+
+    def span(self, span: Span) -> Span:
+        attributes = {key: self.value(val) for key, val in span.attributes.items()}
+        error = None if span.error is None else self.text(span.error)
+        return replace(span, attributes=attributes, error=error)
+
+    def _json_text(self, value: str) -> str:
+        # tool arguments and results are often JSON text: redact by key inside them
+        stripped = value.lstrip()
+        if stripped[:1] in ("{", "["):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                pass
+            else:
+                return json.dumps(self.value(parsed), ensure_ascii=False)
+        return self.text(value)
+
+
+def _replacement(match: re.Match[str]) -> str:
+    if "value" in match.re.groupindex and match.group("value") is not None:
+        start, end = match.span("value")
+        base = match.start()
+        whole = match.group(0)
+        return whole[: start - base] + REDACTED + whole[end - base :]
+    return REDACTED

@@ -1,0 +1,341 @@
+"""The trace store: one SQLite file (`traces.sqlite` in the workspace data dir), WAL
+mode, written by the tracer's background thread and read by the CLI and the TUI.
+
+Several processes may write at once: each batch is one short `BEGIN IMMEDIATE`
+transaction and waits for the lock (busy timeout); a batch that still cannot be
+written is kept and retried with the next one.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from springlet.tracing.spans import (
+    INPUT_TOKENS,
+    OUTPUT_TOKENS,
+    RUN_INPUT,
+    RUN_OUTPUT,
+    Span,
+    SpanKind,
+    SpanStatus,
+)
+
+STORE_FILE = "traces.sqlite"
+PENDING_LIMIT = 100_000
+PRUNE_EVERY = 200
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS spans (
+    span_id TEXT PRIMARY KEY, trace_id TEXT NOT NULL, run_id TEXT NOT NULL,
+    parent_id TEXT, seq INTEGER NOT NULL, kind TEXT NOT NULL, name TEXT NOT NULL,
+    start_ns INTEGER NOT NULL, end_ns INTEGER, status TEXT NOT NULL, error TEXT,
+    attributes TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS spans_trace ON spans(trace_id);
+CREATE TABLE IF NOT EXISTS runs (
+    run_id TEXT PRIMARY KEY, trace_id TEXT NOT NULL, parent_run_id TEXT,
+    agent TEXT NOT NULL, model TEXT, session_id TEXT, status TEXT NOT NULL, error TEXT,
+    start_ns INTEGER NOT NULL, end_ns INTEGER, input TEXT, output TEXT,
+    input_tokens INTEGER, output_tokens INTEGER
+);
+CREATE INDEX IF NOT EXISTS runs_start ON runs(start_ns);
+"""
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    """One row of `springlet traces list`."""
+
+    run_id: str
+    trace_id: str
+    parent_run_id: str | None
+    agent: str
+    model: str | None
+    session_id: str | None
+    status: SpanStatus
+    error: str | None
+    start_ns: int
+    end_ns: int | None
+    input: str | None
+    output: str | None
+    input_tokens: int | None
+    output_tokens: int | None
+
+    @property
+    def duration_ms(self) -> float | None:
+        return None if self.end_ns is None else (self.end_ns - self.start_ns) / 1e6
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dict(self.__dict__)
+        data["status"] = self.status.value
+        data["duration_ms"] = self.duration_ms
+        return data
+
+
+class TraceStore:
+    """Implements TraceSink (writes) and the queries the CLI/TUI need (reads)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        retention_days: int | None = None,
+        retention_runs: int | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.retention_days = retention_days
+        self.retention_runs = retention_runs
+        self._local = threading.local()
+        self._pending: list[Span] = []
+        self._finished_since_prune = 0
+
+    @classmethod
+    def in_dir(cls, data_dir: Path, **retention: Any) -> TraceStore:
+        return cls(Path(data_dir) / STORE_FILE, **retention)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.executescript(SCHEMA)
+            self._local.conn = conn
+        return conn
+
+    # -- writing (TraceSink) ----------------------------------------------------------
+
+    def write(self, spans: Sequence[Span]) -> None:
+        batch = [*self._pending, *spans]
+        self._pending = []
+        try:
+            self._write_batch(batch)
+        except sqlite3.Error:
+            self._pending = batch[-PENDING_LIMIT:]  # retried with the next batch
+            raise
+        finished_roots = sum(1 for s in spans if _is_root(s) and s.finished)
+        self._finished_since_prune += finished_roots
+        if finished_roots and self._finished_since_prune >= PRUNE_EVERY:
+            self._finished_since_prune = 0
+            self.prune()
+
+    def _write_batch(self, spans: Sequence[Span]) -> None:
+        conn = self._connect()
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            conn.executemany(
+                "INSERT OR REPLACE INTO spans VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [_span_row(s) for s in spans],
+            )
+            for span in spans:
+                if _is_root(span):
+                    _upsert_run(conn, span)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    def prune(self, *, now_ns: int | None = None) -> int:
+        """Apply retention (days, then count of top-level runs); returns runs removed."""
+        conn = self._connect()
+        doomed: set[str] = set()
+        if self.retention_days is not None:
+            cutoff = (now_ns or time.time_ns()) - self.retention_days * 86_400 * 10**9
+            doomed.update(
+                r[0]
+                for r in conn.execute(
+                    "SELECT trace_id FROM runs WHERE parent_run_id IS NULL AND start_ns < ?",
+                    (cutoff,),
+                )
+            )
+        if self.retention_runs is not None:
+            doomed.update(
+                r[0]
+                for r in conn.execute(
+                    "SELECT trace_id FROM runs WHERE parent_run_id IS NULL "
+                    "ORDER BY start_ns DESC LIMIT -1 OFFSET ?",
+                    (self.retention_runs,),
+                )
+            )
+        if not doomed:
+            return 0
+        conn.execute("BEGIN IMMEDIATE")
+        ids = [(t,) for t in doomed]
+        conn.executemany("DELETE FROM spans WHERE trace_id = ?", ids)
+        conn.executemany("DELETE FROM runs WHERE trace_id = ?", ids)
+        conn.execute("COMMIT")
+        return len(doomed)
+
+    # -- reading ------------------------------------------------------------------------
+
+    def list_runs(
+        self,
+        *,
+        agent: str | None = None,
+        failed: bool = False,
+        since_ns: int | None = None,
+        limit: int = 50,
+        include_nested: bool = False,
+    ) -> list[RunSummary]:
+        where, args = ["1=1"], []
+        if not include_nested:
+            where.append("parent_run_id IS NULL")
+        if agent:
+            where.append("agent = ?")
+            args.append(agent)
+        if failed:
+            where.append("status NOT IN ('ok', 'running')")
+        if since_ns is not None:
+            where.append("start_ns >= ?")
+            args.append(since_ns)
+        sql = f"SELECT * FROM runs WHERE {' AND '.join(where)} ORDER BY start_ns DESC LIMIT ?"
+        rows = self._connect().execute(sql, [*args, limit]).fetchall()
+        return [_summary(row) for row in rows]
+
+    def get_run(self, run_id: str) -> RunSummary | None:
+        row = (
+            self._connect()
+            .execute(
+                "SELECT * FROM runs WHERE run_id = ? OR run_id LIKE ? ORDER BY run_id = ? DESC",
+                (run_id, f"{run_id}%", run_id),
+            )
+            .fetchone()
+        )
+        return None if row is None else _summary(row)
+
+    def spans(self, run_id: str) -> list[Span]:
+        """The spans of a run and of the runs nested in it, in start order."""
+        run = self.get_run(run_id)
+        if run is None:
+            return []
+        rows = (
+            self._connect()
+            .execute(
+                "SELECT * FROM spans WHERE trace_id = ? ORDER BY start_ns, seq", (run.trace_id,)
+            )
+            .fetchall()
+        )
+        every = [_span(row) for row in rows]
+        return _subtree(every, run.run_id)
+
+
+def _is_root(span: Span) -> bool:
+    return span.kind is SpanKind.AGENT and span.span_id == span.run_id
+
+
+def _span_row(s: Span) -> tuple[Any, ...]:
+    return (
+        s.span_id,
+        s.trace_id,
+        s.run_id,
+        s.parent_id,
+        s.seq,
+        s.kind.value,
+        s.name,
+        s.start_ns,
+        s.end_ns,
+        s.status.value,
+        s.error,
+        json.dumps(s.attributes, ensure_ascii=False, default=str),
+    )
+
+
+def _upsert_run(conn: sqlite3.Connection, root: Span) -> None:
+    attrs = root.attributes
+    tokens = conn.execute(
+        "SELECT SUM(json_extract(attributes, ?)), SUM(json_extract(attributes, ?)) "
+        "FROM spans WHERE run_id = ? AND kind = 'model'",
+        (f'$."{INPUT_TOKENS}"', f'$."{OUTPUT_TOKENS}"', root.run_id),
+    ).fetchone()
+    parent_run = attrs.get("springlet.run.parent_run_id")
+    conn.execute(
+        "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (
+            root.run_id,
+            root.trace_id,
+            parent_run,
+            attrs.get("gen_ai.agent.name", root.name),
+            attrs.get("gen_ai.request.model"),
+            attrs.get("gen_ai.conversation.id"),
+            root.status.value,
+            root.error,
+            root.start_ns,
+            root.end_ns,
+            _text(attrs.get(RUN_INPUT)),
+            _text(attrs.get(RUN_OUTPUT)),
+            tokens[0],
+            tokens[1],
+        ),
+    )
+
+
+def _text(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _summary(row: tuple[Any, ...]) -> RunSummary:
+    return RunSummary(
+        row[0],
+        row[1],
+        row[2],
+        row[3],
+        row[4],
+        row[5],
+        SpanStatus(row[6]),
+        row[7],
+        row[8],
+        row[9],
+        row[10],
+        row[11],
+        row[12],
+        row[13],
+    )
+
+
+def _span(row: tuple[Any, ...]) -> Span:
+    return Span(
+        span_id=row[0],
+        trace_id=row[1],
+        run_id=row[2],
+        parent_id=row[3],
+        seq=row[4],
+        kind=SpanKind(row[5]),
+        name=row[6],
+        start_ns=row[7],
+        end_ns=row[8],
+        status=SpanStatus(row[9]),
+        error=row[10],
+        attributes=json.loads(row[11]),
+    )
+
+
+def _subtree(spans: list[Span], root_id: str) -> list[Span]:
+    children: dict[str | None, list[Span]] = {}
+    for span in spans:
+        children.setdefault(span.parent_id, []).append(span)
+    by_id = {s.span_id: s for s in spans}
+    if root_id not in by_id:
+        return []
+    out: list[Span] = []
+    stack = [by_id[root_id]]
+    while stack:
+        span = stack.pop()
+        out.append(span)
+        stack.extend(reversed(children.get(span.span_id, [])))
+    return out
