@@ -1,0 +1,141 @@
+"""The knowledge collections of one loaded workspace: ingest them, retrieve from them.
+
+    knowledge = WorkspaceKnowledge(loaded)            # loaded = load_workspace_files(root)
+    report = knowledge.ingest("manual")               # idempotent; --rebuild re-indexes
+    sources = knowledge.retriever("manual").retrieve("How do I reset it?")
+
+All collections of a workspace live in `<data_dir>/knowledge.sqlite`. Each collection is
+embedded with its `embeddings:` (or the workspace's) and its index is pinned to it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from springlet.errors import NotFoundError, SpringletError
+from springlet.rag.ingest import IngestProgress, IngestReport, ingest_collection
+from springlet.rag.retriever import Retriever
+from springlet.rag.spec import CollectionSpec
+from springlet.rag.store import EmbedderInfo, KnowledgeStore
+
+if TYPE_CHECKING:
+    from springlet.models.reference import ModelRef
+    from springlet.models.resolve import ResolvedEmbeddings
+    from springlet.workspace.loaded import LoadedWorkspace
+    from springlet.workspace.settings import WorkspaceSettings
+
+    EmbeddingsResolver = Callable[[ModelRef, WorkspaceSettings], ResolvedEmbeddings]
+
+STORE_FILE = "knowledge.sqlite"
+
+_stores: dict[Path, KnowledgeStore] = {}
+_stores_lock = threading.Lock()
+
+
+def shared_store(path: Path) -> KnowledgeStore:
+    """One open store per database file and process."""
+    key = path.resolve()
+    with _stores_lock:
+        store = _stores.get(key)
+        if store is None:
+            store = _stores[key] = KnowledgeStore(key)
+        return store
+
+
+def close_shared_stores() -> None:
+    with _stores_lock:
+        for store in _stores.values():
+            store.close()
+        _stores.clear()
+
+
+class WorkspaceKnowledge:
+    """Ingest and retrieval for the collections a workspace declares."""
+
+    def __init__(
+        self, loaded: LoadedWorkspace, *, resolve: EmbeddingsResolver | None = None
+    ) -> None:
+        self.loaded = loaded
+        self._resolve = resolve
+        self._embedders: dict[str, ResolvedEmbeddings] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def store_path(self) -> Path:
+        return self.loaded.data_dir / STORE_FILE
+
+    def collection(self, name: str) -> CollectionSpec:
+        spec = self.loaded.collections.get(name)
+        if spec is None:
+            known = sorted(self.loaded.collections)
+            close = difflib.get_close_matches(name, known, n=1)
+            hint = f"did you mean '{close[0]}'?" if close else None
+            listing = ", ".join(known) or "none"
+            raise NotFoundError(
+                f"no collection named '{name}' (collections: {listing})",
+                hint=hint or "declare it in knowledge/<name>.yaml",
+            )
+        if spec.store != "sqlite":
+            raise SpringletError(
+                f"collection '{name}': store '{spec.store}' is not available in this build",
+                hint="use `store: sqlite` (the embedded store)",
+            )
+        return spec
+
+    def embedder(self, spec: CollectionSpec) -> ResolvedEmbeddings:
+        """The collection's embedder, resolved once per reference."""
+        ref = spec.embeddings or self.loaded.settings.embeddings
+        with self._lock:
+            cached = self._embedders.get(str(ref))
+        if cached is not None:
+            return cached
+        resolve = self._resolve
+        if resolve is None:
+            from springlet.models.resolve import resolve_embeddings
+
+            resolve = resolve_embeddings
+        resolved = resolve(ref, self.loaded.settings)
+        with self._lock:
+            self._embedders[str(ref)] = resolved
+        return resolved
+
+    def store(self) -> KnowledgeStore:
+        return shared_store(self.store_path)
+
+    def ingest(
+        self,
+        name: str,
+        *,
+        rebuild: bool = False,
+        progress: Callable[[IngestProgress], None] | None = None,
+    ) -> IngestReport:
+        spec = self.collection(name)
+        resolved = self.embedder(spec)
+        return ingest_collection(
+            spec,
+            self.loaded.root,
+            self.store(),
+            resolved.embeddings,
+            _info(resolved),
+            rebuild=rebuild,
+            progress=progress,
+        )
+
+    def retriever(self, name: str) -> Retriever:
+        spec = self.collection(name)
+        resolved = self.embedder(spec)
+        return Retriever(
+            self.store(),
+            spec.name,
+            resolved.embeddings,
+            _info(resolved),
+            description=spec.description,
+        )
+
+
+def _info(resolved: ResolvedEmbeddings) -> EmbedderInfo:
+    return EmbedderInfo(resolved.identity, resolved.dimension, resolved.normalized)

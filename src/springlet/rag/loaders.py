@@ -1,0 +1,136 @@
+"""Load .md, .txt, .pdf and .html files into sections that know where they came from.
+
+A section is a LangChain `Document` whose metadata says `source` (workspace-relative
+path), `title`, `heading` (the heading path, "Setup > Reset"), `page` (PDF pages,
+1-based, else None) and `offset` (where the section starts in the file's loaded text,
+or in its page). The splitter cuts sections into chunks and adds chunk offsets.
+
+Text and PDF go through LangChain community loaders (`TextLoader`, `PyPDFLoader`,
+`BSHTMLLoader`); Markdown is read the same way and cut at its headings here, because
+LangChain's header splitter drops the character offsets we keep.
+"""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+from typing import Any
+
+from langchain_core.documents import Document
+
+from springlet.errors import SpringletError
+
+SUPPORTED_SUFFIXES = (".md", ".markdown", ".txt", ".pdf", ".html", ".htm")
+_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
+_FENCE = re.compile(r"^(```|~~~)", re.MULTILINE)
+
+
+class DocumentLoadError(SpringletError):
+    """A knowledge file could not be read."""
+
+
+def load_file(path: Path, source: str) -> list[Document]:
+    """The sections of one file; `source` is the path recorded in every chunk."""
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".md", ".markdown"):
+            return markdown_sections(_read_text(path), source, path.stem)
+        if suffix == ".txt":
+            return [_section(_read_text(path), source, path.stem, "", None, 0)]
+        if suffix == ".pdf":
+            return _pdf_sections(path, source)
+        if suffix in (".html", ".htm"):
+            return _html_sections(path, source)
+    except SpringletError:
+        raise
+    except Exception as exc:  # loaders raise anything from UnicodeError to pypdf's own
+        raise DocumentLoadError(
+            f"cannot read {source}: {exc}",
+            hint="fix or remove the file, or narrow the collection's `glob`",
+        ) from exc
+    raise DocumentLoadError(
+        f"cannot read {source}: unsupported file type '{suffix}'",
+        hint=f"springlet reads {', '.join(SUPPORTED_SUFFIXES)}; narrow the source's `glob`",
+    )
+
+
+def _community_loader(name: str) -> Any:
+    # langchain-community warns that it is being sunset; the loaders still work.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        from langchain_community import document_loaders
+
+        return getattr(document_loaders, name)
+
+
+def _read_text(path: Path) -> str:
+    loader = _community_loader("TextLoader")(str(path), autodetect_encoding=True)
+    docs = loader.load()
+    return str(docs[0].page_content) if docs else ""
+
+
+def _section(
+    text: str, source: str, title: str, heading: str, page: int | None, offset: int
+) -> Document:
+    metadata = {
+        "source": source,
+        "title": title,
+        "heading": heading,
+        "page": page,
+        "offset": offset,
+    }
+    return Document(page_content=text, metadata=metadata)
+
+
+def markdown_sections(text: str, source: str, fallback_title: str) -> list[Document]:
+    """Cut Markdown at its headings; each section carries its heading path."""
+    headings = [m for m in _HEADING.finditer(text) if not _inside_fence(text, m.start())]
+    title = next((m.group(2) for m in headings if len(m.group(1)) == 1), fallback_title)
+    sections: list[Document] = []
+    stack: list[tuple[int, str]] = []
+    start, heading = 0, ""
+    for match in headings:
+        _add_section(sections, text, start, match.start(), source, title, heading)
+        level = len(match.group(1))
+        stack = [(lvl, name) for lvl, name in stack if lvl < level] + [(level, match.group(2))]
+        heading = " > ".join(name for _, name in stack)
+        start = match.start()
+    _add_section(sections, text, start, len(text), source, title, heading)
+    return sections
+
+
+def _add_section(
+    sections: list[Document], text: str, start: int, end: int, source: str, title: str, heading: str
+) -> None:
+    if text[start:end].strip():
+        sections.append(_section(text[start:end], source, title, heading, None, start))
+
+
+def _inside_fence(text: str, position: int) -> bool:
+    return len(_FENCE.findall(text, 0, position)) % 2 == 1
+
+
+def _pdf_sections(path: Path, source: str) -> list[Document]:
+    pages = _community_loader("PyPDFLoader")(str(path), mode="page").load()
+    title = path.stem
+    sections = []
+    for number, page in enumerate(pages, start=1):
+        page_no = int(page.metadata.get("page", number - 1)) + 1
+        title = str(page.metadata.get("title") or title)
+        if page.page_content.strip():
+            sections.append(_section(page.page_content, source, title, "", page_no, 0))
+    for section in sections:
+        section.metadata["title"] = title
+    return sections
+
+
+def _html_sections(path: Path, source: str) -> list[Document]:
+    loader = _community_loader("BSHTMLLoader")(str(path), get_text_separator="\n")
+    docs = loader.load()
+    if not docs:
+        return []
+    doc = docs[0]
+    title = str(doc.metadata.get("title") or path.stem)
+    text = re.sub(r"\n{3,}", "\n\n", doc.page_content).strip()
+    return [_section(text, source, title, "", None, 0)]

@@ -1,0 +1,383 @@
+"""The embedded knowledge store: one SQLite file per workspace, sqlite-vec + FTS5.
+
+Layout (one database, any number of collections):
+
+- `collections`: name, and the embedder the index is pinned to (identity, dimension,
+  normalization). Every ingest and every query checks it.
+- `files`: one row per indexed file with the hash that decides whether to re-embed it.
+- `chunks`: text and where it came from (path, title, heading, page, offsets).
+- `vec_<id>`: a sqlite-vec `vec0` table of the chunk embeddings (cosine distance).
+- `fts_<id>`: an FTS5 table of the chunk text for lexical search (CJK characters are
+  indexed one by one, since CJK text has no spaces to find words by).
+
+Every change runs in one `BEGIN IMMEDIATE` transaction, so an ingest killed at any
+moment leaves the index as it was after the last committed file group.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from springlet.errors import SpringletError
+from springlet.rag.splitting import Chunk
+from springlet.rag.sqlite_connect import connect
+
+_CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
+
+_JSON_IDS = "(SELECT value FROM json_each(?))"
+"""SQL for "one of the ids in this JSON array parameter" (no limit on how many)."""
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS collections (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    embedder TEXT NOT NULL,
+    dimension INTEGER NOT NULL,
+    normalized INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS files (
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    tags TEXT NOT NULL,
+    PRIMARY KEY (collection_id, path)
+);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    title TEXT NOT NULL,
+    heading TEXT NOT NULL,
+    page INTEGER,
+    start_offset INTEGER NOT NULL,
+    end_offset INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_file ON chunks (collection_id, path);
+CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks (collection_id, text_hash);
+"""
+
+
+class EmbedderMismatchError(SpringletError):
+    """An index is used with an embedder other than the one it was built with."""
+
+
+class CollectionNotIndexedError(SpringletError):
+    """A collection was searched before it was ever ingested."""
+
+
+@dataclass(frozen=True)
+class EmbedderInfo:
+    """What an index is pinned to."""
+
+    identity: str
+    dimension: int
+    normalized: bool
+
+    def describe(self) -> str:
+        norm = "normalized" if self.normalized else "not normalized"
+        return f"{self.identity} ({self.dimension} dimensions, {norm})"
+
+
+@dataclass(frozen=True)
+class FileChunks:
+    """A file's new content: its hash, tags, chunks and their embeddings (same order)."""
+
+    path: str
+    content_hash: str
+    tags: tuple[str, ...]
+    chunks: list[Chunk]
+    text_hashes: list[str]
+    vectors: np.ndarray[Any, np.dtype[np.float32]]
+
+
+def lexical_body(text: str) -> str:
+    """Text as FTS5 indexes it: CJK characters become separate tokens."""
+    return _CJK.sub(r" \1 ", text)
+
+
+class KnowledgeStore:
+    """All collections of one workspace in one SQLite file (thread-safe)."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = path
+        self._conn = connect(path)
+        self._conn.isolation_level = None  # we open transactions ourselves
+        self._lock = threading.RLock()
+        self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Any]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # -- pinning ---------------------------------------------------------------------
+
+    def pinned_embedder(self, collection: str) -> tuple[int, EmbedderInfo] | None:
+        rows = self._query(
+            "SELECT id, embedder, dimension, normalized FROM collections WHERE name = ?",
+            (collection,),
+        )
+        if not rows:
+            return None
+        cid, identity, dimension, normalized = rows[0]
+        return int(cid), EmbedderInfo(identity, int(dimension), bool(normalized))
+
+    def open_collection(self, collection: str, embedder: EmbedderInfo) -> int:
+        """The collection's id for querying; refuses an embedder it was not built with."""
+        pinned = self.pinned_embedder(collection)
+        if pinned is None:
+            raise CollectionNotIndexedError(
+                f"collection '{collection}' has not been ingested yet",
+                hint=f"run `springlet ingest {collection}`",
+            )
+        _check_pin(collection, pinned[1], embedder)
+        return pinned[0]
+
+    def pin_collection(self, collection: str, embedder: EmbedderInfo, *, rebuild: bool) -> int:
+        """Create (or with `rebuild`, recreate) the collection's index for `embedder`."""
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT id, embedder, dimension, normalized FROM collections WHERE name = ?",
+                (collection,),
+            ).fetchone()
+            if row is not None and not rebuild:
+                _check_pin(collection, EmbedderInfo(row[1], int(row[2]), bool(row[3])), embedder)
+                return int(row[0])
+            if row is not None:
+                _drop_collection(conn, int(row[0]))
+            cursor = conn.execute(
+                "INSERT INTO collections (name, embedder, dimension, normalized, created_at)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    collection,
+                    embedder.identity,
+                    embedder.dimension,
+                    int(embedder.normalized),
+                    datetime.now(UTC).isoformat(timespec="seconds"),
+                ),
+            )
+            cid = int(cursor.lastrowid or 0)
+            conn.execute(
+                f"CREATE VIRTUAL TABLE vec_{cid} USING vec0("
+                f"embedding float[{embedder.dimension}] distance_metric=cosine)"
+            )
+            conn.execute(
+                f"CREATE VIRTUAL TABLE fts_{cid} USING fts5("
+                "body, tokenize='unicode61 remove_diacritics 2')"
+            )
+            return cid
+
+    def drop_collection(self, collection: str) -> None:
+        with self.transaction() as conn:
+            row = conn.execute(
+                "SELECT id FROM collections WHERE name = ?", (collection,)
+            ).fetchone()
+            if row is not None:
+                _drop_collection(conn, int(row[0]))
+
+    # -- writing ---------------------------------------------------------------------
+
+    def indexed_files(self, cid: int) -> dict[str, str]:
+        """path -> content hash of every file in the index."""
+        rows = self._query("SELECT path, content_hash FROM files WHERE collection_id = ?", (cid,))
+        return {str(path): str(digest) for path, digest in rows}
+
+    def known_vectors(self, cid: int, text_hashes: Sequence[str]) -> dict[str, bytes]:
+        """Embeddings already stored for chunks with these texts (reused, not recomputed)."""
+        found: dict[str, bytes] = {}
+        wanted = list(dict.fromkeys(text_hashes))
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._query(
+                f"SELECT c.text_hash, v.embedding FROM chunks c JOIN vec_{cid} v"
+                f" ON v.rowid = c.id WHERE c.collection_id = ? AND c.text_hash IN ({marks})",
+                (cid, *part),
+            )
+            found.update({str(h): bytes(blob) for h, blob in rows})
+        return found
+
+    def replace_files(self, cid: int, files: Sequence[FileChunks]) -> None:
+        """Swap in the new chunks of these files, all in one transaction."""
+        with self.transaction() as conn:
+            for item in files:
+                _delete_file(conn, cid, item.path)
+                for ordinal, chunk in enumerate(item.chunks):
+                    chunk_id = _insert_chunk(conn, cid, ordinal, chunk, item.text_hashes[ordinal])
+                    vector = np.ascontiguousarray(item.vectors[ordinal], dtype=np.float32)
+                    conn.execute(
+                        f"INSERT INTO vec_{cid} (rowid, embedding) VALUES (?, ?)",
+                        (chunk_id, vector.tobytes()),
+                    )
+                    body = lexical_body(f"{chunk.title}\n{chunk.heading}\n{chunk.text}")
+                    conn.execute(
+                        f"INSERT INTO fts_{cid} (rowid, body) VALUES (?, ?)", (chunk_id, body)
+                    )
+                conn.execute(
+                    "INSERT INTO files (collection_id, path, content_hash, tags)"
+                    " VALUES (?, ?, ?, ?)",
+                    (cid, item.path, item.content_hash, json.dumps(list(item.tags))),
+                )
+
+    def delete_files(self, cid: int, paths: Sequence[str]) -> None:
+        with self.transaction() as conn:
+            for path in paths:
+                _delete_file(conn, cid, path)
+
+    # -- reading ---------------------------------------------------------------------
+
+    def chunk_count(self, cid: int) -> int:
+        return int(self._query("SELECT count(*) FROM chunks WHERE collection_id = ?", (cid,))[0][0])
+
+    def file_tags(self, cid: int) -> dict[str, list[str]]:
+        rows = self._query("SELECT path, tags FROM files WHERE collection_id = ?", (cid,))
+        return {str(path): list(json.loads(tags)) for path, tags in rows}
+
+    def chunk_ids_of(self, cid: int, paths: Sequence[str]) -> list[int]:
+        ids: list[int] = []
+        for start in range(0, len(paths), 500):
+            part = list(paths[start : start + 500])
+            marks = ",".join("?" * len(part))
+            rows = self._query(
+                f"SELECT id FROM chunks WHERE collection_id = ? AND path IN ({marks})",
+                (cid, *part),
+            )
+            ids.extend(int(r[0]) for r in rows)
+        return ids
+
+    def nearest(
+        self, cid: int, query: bytes, k: int, within: Sequence[int] | None = None
+    ) -> list[tuple[int, float]]:
+        """(chunk id, cosine distance) of the k nearest chunks, optionally among `within`."""
+        if within is None:
+            rows = self._query(
+                f"SELECT rowid, distance FROM vec_{cid} WHERE embedding MATCH ? AND k = ?"
+                " ORDER BY distance",
+                (query, k),
+            )
+        else:
+            rows = self._query(
+                f"SELECT rowid, vec_distance_cosine(embedding, ?) AS d FROM vec_{cid}"
+                " WHERE rowid IN (SELECT value FROM json_each(?)) ORDER BY d LIMIT ?",
+                (query, json.dumps(list(within)), k),
+            )
+        return [(int(i), float(d)) for i, d in rows]
+
+    def distances(self, cid: int, query: bytes, ids: Sequence[int]) -> dict[int, float]:
+        rows = self._query(
+            f"SELECT rowid, vec_distance_cosine(embedding, ?) FROM vec_{cid}"
+            " WHERE rowid IN (SELECT value FROM json_each(?))",
+            (query, json.dumps(list(ids))),
+        )
+        return {int(i): float(d) for i, d in rows}
+
+    def lexical(
+        self, cid: int, match: str, k: int, within: Sequence[int] | None = None
+    ) -> list[int]:
+        """Chunk ids matching an FTS5 query, best BM25 first."""
+        sql = f"SELECT rowid FROM fts_{cid} WHERE fts_{cid} MATCH ?"
+        params: list[Any] = [match]
+        if within is not None:
+            sql += " AND rowid IN (SELECT value FROM json_each(?))"
+            params.append(json.dumps(list(within)))
+        rows = self._query(sql + " ORDER BY bm25(fts_" + str(cid) + ") LIMIT ?", (*params, k))
+        return [int(r[0]) for r in rows]
+
+    def chunks(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        rows = self._query(
+            "SELECT id, path, text, title, heading, page, start_offset, end_offset FROM chunks"
+            " WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids)),),
+        )
+        keys = ("id", "path", "text", "title", "heading", "page", "start", "end")
+        return {int(r[0]): dict(zip(keys, r, strict=True)) for r in rows}
+
+    def vectors(self, cid: int, ids: Sequence[int]) -> dict[int, np.ndarray[Any, Any]]:
+        rows = self._query(
+            f"SELECT rowid, embedding FROM vec_{cid} WHERE rowid IN {_JSON_IDS}",
+            (json.dumps(list(ids)),),
+        )
+        return {int(i): np.frombuffer(blob, dtype=np.float32) for i, blob in rows}
+
+
+def _check_pin(collection: str, pinned: EmbedderInfo, wanted: EmbedderInfo) -> None:
+    if pinned != wanted:
+        raise EmbedderMismatchError(
+            f"collection '{collection}' was indexed with {pinned.describe()}, "
+            f"but the configured embedder is {wanted.describe()}; vectors of different "
+            "embedders cannot be compared",
+            hint=f"re-index it with `springlet ingest {collection} --rebuild`, "
+            f"or set the collection's `embeddings:` back to {pinned.identity.split('@')[0]}",
+        )
+
+
+def _insert_chunk(conn: sqlite3.Connection, cid: int, ordinal: int, chunk: Chunk, h: str) -> int:
+    cursor = conn.execute(
+        "INSERT INTO chunks (collection_id, path, ordinal, text, text_hash, title, heading,"
+        " page, start_offset, end_offset) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            cid,
+            chunk.source,
+            ordinal,
+            chunk.text,
+            h,
+            chunk.title,
+            chunk.heading,
+            chunk.page,
+            chunk.start,
+            chunk.end,
+        ),
+    )
+    return int(cursor.lastrowid or 0)
+
+
+def _delete_file(conn: sqlite3.Connection, cid: int, path: str) -> None:
+    ids = [
+        int(r[0])
+        for r in conn.execute(
+            "SELECT id FROM chunks WHERE collection_id = ? AND path = ?", (cid, path)
+        ).fetchall()
+    ]
+    if ids:
+        doomed = json.dumps(ids)
+        conn.execute(f"DELETE FROM vec_{cid} WHERE rowid IN {_JSON_IDS}", (doomed,))
+        conn.execute(f"DELETE FROM fts_{cid} WHERE rowid IN {_JSON_IDS}", (doomed,))
+        conn.execute("DELETE FROM chunks WHERE collection_id = ? AND path = ?", (cid, path))
+    conn.execute("DELETE FROM files WHERE collection_id = ? AND path = ?", (cid, path))
+
+
+def _drop_collection(conn: sqlite3.Connection, cid: int) -> None:
+    conn.execute(f"DROP TABLE IF EXISTS vec_{cid}")
+    conn.execute(f"DROP TABLE IF EXISTS fts_{cid}")
+    conn.execute("DELETE FROM chunks WHERE collection_id = ?", (cid,))
+    conn.execute("DELETE FROM files WHERE collection_id = ?", (cid,))
+    conn.execute("DELETE FROM collections WHERE id = ?", (cid,))
