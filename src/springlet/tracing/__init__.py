@@ -4,8 +4,10 @@ fine-tuning JSONL and OTLP.
 Wiring it into a runtime (one place)::
 
     from springlet.tracing import Tracer
-    tracer = Tracer.for_workspace(data_dir, settings.tracing)  # or Tracer(sinks=[...]) / Tracer.disabled()
-    with tracer.run(agent="helpdesk", model="embedded:smollm2", session_id=sid, input=question) as run:
+    # or Tracer(sinks=[...]) / Tracer.disabled()
+    tracer = Tracer.for_workspace(data_dir, settings.tracing)
+    with tracer.run(agent="helpdesk", model="embedded:smollm2", session_id=sid,
+                    input=question) as run:
         result = graph.invoke(state, config={"callbacks": run.callbacks})
         run.finish(output=answer, status="ok")  # or "error" | "cancelled" | "step_limit", error=...
     run.run_id                                   # put it in the RunResult

@@ -262,7 +262,9 @@ class SpanRecorder(BaseCallbackHandler):
             attributes[a.SYSTEM] = str(provider)
         return attributes
 
-    def on_llm_new_token(self, token: str, *, run_id: UUID, **kwargs: Any) -> None:
+    def on_llm_new_token(
+        self, token: str | list[str | dict[str, Any]], *, run_id: UUID, **kwargs: Any
+    ) -> None:
         opened = self._open.get(run_id)
         if opened is not None and opened.first_token_ns is None and token:
             opened.first_token_ns = now_ns()

@@ -5,11 +5,12 @@ fails a run."""
 from __future__ import annotations
 
 import atexit
+import functools
 import logging
 import queue
 import threading
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from springlet.tracing.redaction import Redactor
 from springlet.tracing.sinks import TraceSink
@@ -96,11 +97,11 @@ class SpanPipeline:
         if self.redactor is not None:
             batch = [self.redactor.span(span) for span in batch]
         for sink in self.sinks:
-            self._guard(sink, lambda sink=sink: sink.write(batch))  # type: ignore[misc]
+            self._guard(sink, functools.partial(sink.write, batch))
 
-    def _guard(self, sink: TraceSink, action: object) -> None:
+    def _guard(self, sink: TraceSink, action: Callable[[], object]) -> None:
         try:
-            action()  # type: ignore[operator]
+            action()
         except Exception as exc:
             self._report(sink, exc)
 

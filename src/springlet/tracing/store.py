@@ -191,7 +191,8 @@ class TraceStore:
         limit: int = 50,
         include_nested: bool = False,
     ) -> list[RunSummary]:
-        where, args = ["1=1"], []
+        where: list[str] = ["1=1"]
+        args: list[Any] = []
         if not include_nested:
             where.append("parent_run_id IS NULL")
         if agent:
