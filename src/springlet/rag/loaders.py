@@ -5,9 +5,10 @@ path), `title`, `heading` (the heading path, "Setup > Reset"), `page` (PDF pages
 1-based, else None) and `offset` (where the section starts in the file's loaded text,
 or in its page). The splitter cuts sections into chunks and adds chunk offsets.
 
-Text and PDF go through LangChain community loaders (`TextLoader`, `PyPDFLoader`,
-`BSHTMLLoader`); Markdown is read the same way and cut at its headings here, because
-LangChain's header splitter drops the character offsets we keep.
+Text and PDF go through LangChain community loaders (`TextLoader`, `PyPDFLoader`);
+Markdown is read the same way and cut at its headings here, because LangChain's header
+splitter drops the character offsets we keep. HTML is read with BeautifulSoup and cut
+at its h1-h6 the same way (offsets then count in the extracted text).
 """
 
 from __future__ import annotations
@@ -126,11 +127,27 @@ def _pdf_sections(path: Path, source: str) -> list[Document]:
 
 
 def _html_sections(path: Path, source: str) -> list[Document]:
-    loader = _community_loader("BSHTMLLoader")(str(path), get_text_separator="\n")
-    docs = loader.load()
-    if not docs:
-        return []
-    doc = docs[0]
-    title = str(doc.metadata.get("title") or path.stem)
-    text = re.sub(r"\n{3,}", "\n\n", doc.page_content).strip()
-    return [_section(text, source, title, "", None, 0)]
+    """HTML as Markdown-like text: scripts and styles dropped, h1-h6 become headings.
+
+    (LangChain's BSHTMLLoader keeps script and style text and loses headings.)
+    """
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(path.read_bytes(), "html.parser")
+    for hidden in soup(["script", "style", "noscript", "template"]):
+        hidden.decompose()
+    title = soup.title.get_text(" ", strip=True) if soup.title else ""
+    if soup.title:
+        soup.title.decompose()
+    for level in range(1, 7):
+        for tag in soup.find_all(f"h{level}"):
+            tag.replace_with(f"\n\n{'#' * level} {tag.get_text(' ', strip=True)}\n\n")
+    for block in soup.find_all(["p", "li", "tr", "div", "br", "pre", "blockquote"]):
+        block.insert_after("\n")
+    text = re.sub(r"[ \t]+\n", "\n", soup.get_text())
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    sections = markdown_sections(text, source, title or path.stem)
+    if title:
+        for section in sections:
+            section.metadata["title"] = title
+    return sections
