@@ -131,7 +131,8 @@ def test_sources_describe_themselves(corpus: Any) -> None:
     data = source.to_dict()
     assert data["path"] == "docs/a.md" and data["heading"] == "Guide > Reset"
     assert source.citation == "docs/a.md > Guide > Reset"
-    assert data["snippet"].startswith("## Reset") and 0.0 < data["score"] <= 1.0
+    assert data["snippet"] == "# Guide ## Reset Hold the reset button."  # title joins its body
+    assert 0.0 < data["score"] <= 1.0
     assert data["chunk_id"] == source.chunk_id and data["end"] > data["start"]
 
 

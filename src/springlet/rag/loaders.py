@@ -92,20 +92,22 @@ def markdown_sections(text: str, source: str, fallback_title: str) -> list[Docum
     stack: list[tuple[int, str]] = []
     start, heading = 0, ""
     for match in headings:
-        _add_section(sections, text, start, match.start(), source, title, heading)
+        if _has_body(text[start : match.start()]):
+            sections.append(
+                _section(text[start : match.start()], source, title, heading, None, start)
+            )
+            start = match.start()
+        # else: a heading with nothing under it joins the next section (no title-only chunks)
         level = len(match.group(1))
         stack = [(lvl, name) for lvl, name in stack if lvl < level] + [(level, match.group(2))]
         heading = " > ".join(name for _, name in stack)
-        start = match.start()
-    _add_section(sections, text, start, len(text), source, title, heading)
+    if text[start:].strip():
+        sections.append(_section(text[start:], source, title, heading, None, start))
     return sections
 
 
-def _add_section(
-    sections: list[Document], text: str, start: int, end: int, source: str, title: str, heading: str
-) -> None:
-    if text[start:end].strip():
-        sections.append(_section(text[start:end], source, title, heading, None, start))
+def _has_body(text: str) -> bool:
+    return any(line.strip() and not _HEADING.match(line) for line in text.splitlines())
 
 
 def _inside_fence(text: str, position: int) -> bool:
