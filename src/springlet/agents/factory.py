@@ -109,7 +109,21 @@ def _middleware(ws: Workspace, spec: AgentSpec, tools: list[BaseTool]) -> tuple[
     )
     limits = ModelCallLimitMiddleware(run_limit=spec.limits.max_steps, exit_behavior="end")
     chain = [StepCounter(), Instructions(spec.instructions, spec.name), guard, *advisors, limits]
-    return chain, checkpointer
+    return [*chain, *_answer_guards(ws, spec, tools)], checkpointer
+
+
+def _answer_guards(ws: Workspace, spec: AgentSpec, tools: list[BaseTool]) -> list[Any]:
+    """Innermost, next to the model: text tool calls made real, structured answers
+    validated (and asked for again when they do not fit)."""
+    from springlet.agents.structured_output import StructuredAnswer
+    from springlet.agents.text_tool_calls import TextToolCalls
+
+    names = [t.name for t in tools]
+    guards: list[Any] = [TextToolCalls(names)]
+    schema = _response_format(ws, spec)
+    if schema is not None:
+        guards.append(StructuredAnswer(schema, tool_names=names))
+    return guards
 
 
 def _timeouts(tools: list[BaseTool]) -> dict[str, float]:

@@ -1,0 +1,87 @@
+"""Structured answers that fit the agent's `output` schema, or are asked for again.
+
+LangChain's provider strategy parses the model's JSON but does not check a JSON Schema
+given as a dict, and raises on an answer that is not JSON at all. `StructuredAnswer`
+validates the answer against the schema and, when it does not fit, shows the model its
+answer and the validation error and asks again (`retries` times) - inside the same model
+call, so the stored conversation keeps only the answer that fit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
+from langchain.agents.structured_output import StructuredOutputValidationError
+from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
+
+from springlet.agents.text_tool_calls import as_tool_call_message
+from springlet.errors import ModelError
+
+ModelHandler = Callable[[ModelRequest], Awaitable[ModelResponse]]
+
+
+class StructuredAnswerError(ModelError):
+    """The model's answer did not fit the output schema, even after retries."""
+
+
+class StructuredAnswer(AgentMiddleware[AgentState[Any], Any]):
+    """Validate the structured answer against `schema`; retry with the error."""
+
+    def __init__(
+        self, schema: dict[str, Any], *, retries: int = 2, tool_names: Iterable[str] = ()
+    ) -> None:
+        super().__init__()
+        import jsonschema
+
+        self.validator = jsonschema.Draft202012Validator(schema)
+        self.retries = retries
+        self.tool_names = tuple(tool_names)
+
+    async def awrap_model_call(self, request: ModelRequest, handler: ModelHandler) -> Any:
+        messages: list[AnyMessage] = list(request.messages)
+        for attempt in range(self.retries + 1):
+            try:
+                response = await handler(request.override(messages=messages))
+            except StructuredOutputValidationError as exc:
+                as_call = as_tool_call_message(exc.ai_message, self.tool_names)
+                if as_call is not None:  # a tool call written as text, not a bad answer
+                    return ModelResponse(result=[as_call])
+                answer, problem = exc.ai_message, f"it is not valid JSON ({exc.source})"
+            else:
+                found = self.problem(response.structured_response)
+                if found is None:
+                    return response
+                answer, problem = _last_ai(response), found
+            if attempt == self.retries:
+                raise StructuredAnswerError(
+                    f"the model's answer does not fit the output schema after "
+                    f"{self.retries + 1} attempts: {problem}",
+                    hint="simplify `output`, or use a model that follows JSON schemas",
+                )
+            messages = [*messages, answer, _feedback(problem)]
+        raise AssertionError("unreachable")
+
+    def problem(self, value: Any) -> str | None:
+        """What is wrong with `value` for the schema; None when it fits (or is absent)."""
+        if value is None:
+            return None
+        if hasattr(value, "model_dump"):
+            value = value.model_dump()
+        error = next(iter(self.validator.iter_errors(value)), None)
+        if error is None:
+            return None
+        where = "/".join(str(p) for p in error.absolute_path)
+        return f"{where}: {error.message}" if where else error.message
+
+
+def _last_ai(response: ModelResponse) -> AIMessage:
+    return next(m for m in reversed(response.result) if isinstance(m, AIMessage))
+
+
+def _feedback(problem: str) -> HumanMessage:
+    return HumanMessage(
+        f"Your answer does not fit the required JSON schema: {problem}. "
+        "Answer again with only a JSON object that fits the schema."
+    )
