@@ -7,7 +7,6 @@ context, never in the graph.
 
 from __future__ import annotations
 
-import importlib
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -41,8 +40,12 @@ def _build_tool_agent(ws: Workspace, spec: AgentSpec) -> Agent:
     resolved = resolve_chat_model(
         spec.model or settings.default_model, settings, options=spec.options, root=ws.root
     )
+    from springlet.agents.knowledge import knowledge_for
+
+    knowledge_middleware, knowledge_tools = knowledge_for(ws, spec)
     tools = [_resolve_tool(ws, spec, ref.kind, ref.name) for ref in spec.tools]
-    middleware, checkpointer = _middleware(ws, spec, tools)
+    tools += knowledge_tools
+    middleware, checkpointer = _middleware(ws, spec, tools, knowledge_middleware)
     graph = create_agent(
         resolved.chat_model,
         tools=tools,
@@ -60,7 +63,9 @@ def _build_tool_agent(ws: Workspace, spec: AgentSpec) -> Agent:
     )
 
 
-def _middleware(ws: Workspace, spec: AgentSpec, tools: list[BaseTool]) -> tuple[list[Any], Any]:
+def _middleware(
+    ws: Workspace, spec: AgentSpec, tools: list[BaseTool], knowledge: list[Any]
+) -> tuple[list[Any], Any]:
     from langchain.agents.middleware import (
         ModelCallLimitMiddleware,
         ModelRetryMiddleware,
@@ -100,7 +105,7 @@ def _middleware(ws: Workspace, spec: AgentSpec, tools: list[BaseTool]) -> tuple[
                 )
         else:
             advisors.append(_custom_advisor(ws, spec, ref.name, ref.options))
-    advisors += _knowledge_advisors(ws, spec)
+    advisors += knowledge
     guard = ToolGuard(
         tool_names=[t.name for t in tools],
         approval_tools=approval,
@@ -146,19 +151,6 @@ def _custom_advisor(ws: Workspace, spec: AgentSpec, name: str, options: dict[str
             f"advisor '{name}' of agent '{spec.name}' does not accept these options: {exc}",
             hint="check the options under the advisor's name in the agent file",
         ) from None
-
-
-def _knowledge_advisors(ws: Workspace, spec: AgentSpec) -> list[Any]:
-    if not spec.knowledge:
-        return []
-    try:
-        wiring = importlib.import_module("springlet.rag.wiring")
-    except ImportError:
-        raise SpringletError(
-            f"agent '{spec.name}' uses knowledge, but this springlet has no retrieval layer",
-            hint="remove `knowledge:` from the agent, or install a springlet with springlet.rag",
-        ) from None
-    return list(wiring.knowledge_middleware(ws, spec))
 
 
 def _response_format(ws: Workspace, spec: AgentSpec) -> dict[str, Any] | None:

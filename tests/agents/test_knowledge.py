@@ -1,0 +1,63 @@
+"""An agent's knowledge: retrieved passages reach the model, sources reach the result."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from springlet import Workspace
+from springlet.agents.events import RetrievalDone, RunFinished
+from springlet.rag.knowledge import WorkspaceKnowledge
+from springlet.testing import Reply, ToolCall
+
+MakeWorkspace = Callable[..., Workspace]
+
+FILES = {
+    "knowledge/manual.yaml": """
+    name: manual
+    sources:
+      - path: knowledge/manual/
+    embeddings: scripted:words
+    """,
+    "knowledge/manual/reset.md": "# Reset\n\nHold the power button for ten seconds to reset.\n",
+    "knowledge/manual/colors.md": "# Colors\n\nThe kettle comes in red and blue.\n",
+}
+
+
+def knowledge_workspace(make: MakeWorkspace, script: Any, knowledge: str) -> Workspace:
+    ws = make(script, knowledge, FILES)
+    WorkspaceKnowledge(ws.loaded).ingest("manual")
+    return ws
+
+
+def test_advisor_puts_passages_before_the_model_and_sources_in_the_result(
+    make_workspace: MakeWorkspace,
+) -> None:
+    def respond(messages: list[Any], tools: Any) -> Reply:
+        system = str(messages[0].content)
+        return Reply("[1] says hold it" if "power button" in system else "no passages")
+
+    ws = knowledge_workspace(
+        make_workspace, respond, "knowledge:\n  - collection: manual\n    top_k: 1\n"
+    )
+    events = list(ws.agent("a").stream("How do I reset the power button?"))
+    result = next(e for e in events if isinstance(e, RunFinished)).result
+    assert result.text == "[1] says hold it"
+    assert [s["path"] for s in result.sources] == ["knowledge/manual/reset.md"]
+    [retrieval] = [e for e in events if isinstance(e, RetrievalDone)]
+    assert retrieval.collection == "manual"
+    assert retrieval.query == "How do I reset the power button?"
+
+
+def test_tool_mode_lets_the_model_search(make_workspace: MakeWorkspace) -> None:
+    ws = knowledge_workspace(
+        make_workspace,
+        [ToolCall("search_manual", {"query": "kettle colors"}), Reply("Red or blue.")],
+        "knowledge:\n  - collection: manual\n    mode: tool\n",
+    )
+    result = ws.agent("a").run("Which colors?")
+    assert result.text == "Red or blue."
+    [call] = result.tool_calls
+    assert call.name == "search_manual"
+    assert "red and blue" in call.result
+    assert any(s["path"] == "knowledge/manual/colors.md" for s in result.sources)
