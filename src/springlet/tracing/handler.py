@@ -27,14 +27,25 @@ RETRIEVAL_EVENT = "springlet.retrieval"
 `dispatch_custom_event("springlet.retrieval", {"query": ..., "sources": [{"source":
 ..., "score": ..., "text": ...}], "collection": ..., "duration_ms": ...})`."""
 
-ActiveTool = tuple[str, str, str]
-"""(trace_id, span_id, run_id) of the tool span running on this context."""
+
+@dataclass(frozen=True)
+class ActiveTool:
+    """The tool span running on this context (thread or task)."""
+
+    trace_id: str
+    span_id: str
+    run_id: str
+    recorder: SpanRecorder
+    callback_run_id: UUID
+
+
 ACTIVE_TOOL: contextvars.ContextVar[ActiveTool | None] = contextvars.ContextVar(
     "springlet_tracing_active_tool", default=None
 )
 """A run opened while a tool runs (an agent used as a tool) hangs below that tool."""
 
 TEXT_LIMIT = 20_000
+ADVISOR_WORK_KEYS = ("messages", "jump_to", "structured_response")
 
 
 @dataclass
@@ -75,6 +86,23 @@ class SpanRecorder(BaseCallbackHandler):
         self._lock = threading.Lock()
         self._open: dict[UUID, _Open] = {}
         self._passthrough: dict[UUID, str] = {}
+        self._delegated: set[UUID] = set()
+        self._ignored: set[UUID] = set()
+
+    def delegate(self, tool_run_id: UUID) -> None:
+        """A run of its own was opened inside this tool: its work is that run's to record
+        (LangGraph also passes this handler down to it; those events are skipped)."""
+        with self._lock:
+            self._delegated.add(tool_run_id)
+
+    def _skipped(self, run_id: UUID, parent_run_id: UUID | None) -> bool:
+        if parent_run_id is not None and (
+            parent_run_id in self._ignored or parent_run_id in self._delegated
+        ):
+            with self._lock:
+                self._ignored.add(run_id)
+            return True
+        return False
 
     # -- plumbing -------------------------------------------------------------------
 
@@ -93,7 +121,9 @@ class SpanRecorder(BaseCallbackHandler):
         kind: SpanKind,
         name: str,
         attributes: dict[str, Any],
-    ) -> _Open:
+    ) -> _Open | None:
+        if self._skipped(run_id, parent_run_id):
+            return None
         with self._lock:
             opened = _Open(
                 span_id=new_id()[:16],
@@ -122,6 +152,7 @@ class SpanRecorder(BaseCallbackHandler):
             opened.attributes.update(attributes)
         if opened.kind is SpanKind.TOOL:
             ACTIVE_TOOL.set(opened.previous_tool)
+            self._delegated.discard(run_id)
         self._emit(self._span(opened, status, error))
         return opened
 
@@ -161,6 +192,8 @@ class SpanRecorder(BaseCallbackHandler):
         metadata: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
+        if self._skipped(run_id, parent_run_id):
+            return
         name = str(kwargs.get("name") or (serialized or {}).get("name") or "chain")
         parent = self._open.get(parent_run_id) if parent_run_id else None
         if parent is not None and parent.kind is SpanKind.TOOL:
@@ -184,6 +217,7 @@ class SpanRecorder(BaseCallbackHandler):
         if opened is None:
             with self._lock:
                 self._passthrough.pop(run_id, None)
+                self._ignored.discard(run_id)
             return
         if opened.kind is SpanKind.ADVISOR and not _did_work(outputs):
             with self._lock:  # an advisor that changed nothing is not worth a span
@@ -197,6 +231,7 @@ class SpanRecorder(BaseCallbackHandler):
         else:
             with self._lock:
                 self._passthrough.pop(run_id, None)
+                self._ignored.discard(run_id)
 
     # -- model calls ----------------------------------------------------------------
 
@@ -301,8 +336,10 @@ class SpanRecorder(BaseCallbackHandler):
         opened = self._start(
             run_id, parent_run_id, SpanKind.TOOL, f"execute_tool {name}", attributes
         )
-        opened.previous_tool = ACTIVE_TOOL.get()
-        ACTIVE_TOOL.set((self.trace_id, opened.span_id, self.run_id))
+        if opened is not None:
+            opened.previous_tool = ACTIVE_TOOL.get()
+            active = ActiveTool(self.trace_id, opened.span_id, self.run_id, self, run_id)
+            ACTIVE_TOOL.set(active)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         content = output.content if isinstance(output, ToolMessage) else output
@@ -352,7 +389,7 @@ class SpanRecorder(BaseCallbackHandler):
         run_id: UUID,
         **kwargs: Any,
     ) -> None:
-        if name != RETRIEVAL_EVENT or not isinstance(data, dict):
+        if name != RETRIEVAL_EVENT or not isinstance(data, dict) or run_id in self._ignored:
             return
         collection = str(data.get("collection") or "retrieval")
         with self._lock:
@@ -449,9 +486,11 @@ def _document_source(doc: Any) -> dict[str, Any]:
 
 
 def _did_work(outputs: Any) -> bool:
+    # counters and other private state are bookkeeping; changing the conversation or the
+    # flow is work worth a span
     if isinstance(outputs, dict):
-        return any(value is not None for value in outputs.values())
-    return bool(outputs)
+        return any(outputs.get(key) for key in ADVISOR_WORK_KEYS)
+    return False
 
 
 def _advisor_effect(outputs: Any, opened: _Open) -> dict[str, Any] | None:

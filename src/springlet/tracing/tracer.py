@@ -133,8 +133,10 @@ class RunScope:
         self.tracer = tracer
         self.run_id = new_id()
         parent = ACTIVE_TOOL.get()
-        self.trace_id = parent[0] if parent else self.run_id
-        self.parent_span_id = parent[1] if parent else None
+        if parent is not None and tracer.enabled:
+            parent.recorder.delegate(parent.callback_run_id)
+        self.trace_id = parent.trace_id if parent else self.run_id
+        self.parent_span_id = parent.span_id if parent else None
         self._status: SpanStatus | None = None
         self._error: str | None = None
         self._output: Any = None
@@ -148,7 +150,7 @@ class RunScope:
         if input is not None:
             attrs[a.RUN_INPUT] = input
         if parent:
-            attrs["springlet.run.parent_run_id"] = parent[2]
+            attrs["springlet.run.parent_run_id"] = parent.run_id
         self._root = Span(
             span_id=self.run_id,
             trace_id=self.trace_id,
