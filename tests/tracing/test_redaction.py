@@ -1,0 +1,74 @@
+"""Secrets never reach the store: redaction by field name and by pattern."""
+
+from __future__ import annotations
+
+import json
+
+from langchain.agents import create_agent
+from langchain_core.tools import tool
+
+from springlet.testing import Reply, ScriptedChatModel, ToolCall
+from springlet.tracing import REDACTED, MemorySink, Redactor, Tracer, TraceStore
+from springlet.workspace.settings import RedactionSettings
+
+from .conftest import stored_tree
+
+SECRET = "hunter2-very-secret"
+API_KEY = "sk-abcdefghijklmnopqrstuvwx"
+
+
+@tool
+def login(user: str, password: str) -> str:
+    """Log a user in."""
+    return f"logged in {user}"
+
+
+def test_secret_in_tool_argument_and_model_message_never_stored(
+    tracer: Tracer, store: TraceStore
+) -> None:
+    steps = [ToolCall("login", {"user": "ann", "password": SECRET}), Reply(f"key {API_KEY}")]
+    agent = create_agent(ScriptedChatModel(steps=steps), [login])
+    question = f"log me in, my password: {SECRET}"
+    with tracer.run(agent="helpdesk", input=question) as run:
+        agent.invoke({"messages": [("user", question)]}, {"callbacks": run.callbacks})
+    assert len(stored_tree(tracer, store, run.run_id)) == 4
+    dumped = store.path.read_bytes() + b"".join(
+        p.read_bytes() for p in store.path.parent.glob("traces.sqlite-wal")
+    )
+    assert SECRET.encode() not in dumped
+    assert API_KEY.encode() not in dumped
+    spans = store.spans(run.run_id)
+    tool_span = next(s for s in spans if s.kind.value == "tool")
+    assert tool_span.attributes["gen_ai.tool.call.arguments"] == {
+        "user": "ann",
+        "password": REDACTED,
+    }
+    first_model = next(s for s in spans if s.kind.value == "model")
+    assert first_model.attributes["gen_ai.input.messages"][0]["content"] == (
+        f"log me in, my password: {REDACTED}"
+    )
+    # the model's own tool call (in its answer) is redacted by key too
+    calls = first_model.attributes["gen_ai.output.messages"][0]["tool_calls"]
+    assert calls[0]["arguments"]["password"] == REDACTED
+
+
+def test_custom_patterns_and_fields_from_settings() -> None:
+    redactor = Redactor.from_settings(RedactionSettings(fields=["pin"], patterns=[r"ACME-\d{6}"]))
+    assert redactor.value({"Card_PIN": "1234", "note": "ref ACME-123456 ok"}) == {
+        "Card_PIN": REDACTED,
+        "note": f"ref {REDACTED} ok",
+    }
+    # JSON text (tool arguments as a string) is redacted by key inside
+    text = redactor.value(json.dumps({"pin": "9999", "n": 1}))
+    assert json.loads(text) == {"pin": REDACTED, "n": 1}
+    assert redactor.text("Authorization: Bearer abcdefgh12345").count(REDACTED) == 1
+
+
+def test_custom_sinks_receive_redacted_spans() -> None:
+    sink = MemorySink()
+    tracer = Tracer([sink], redactor=Redactor(fields=["password"]))
+    with tracer.run(agent="a", input={"password": SECRET}):
+        pass
+    assert tracer.flush()
+    [root] = sink.spans()
+    assert root.attributes["springlet.run.input"] == {"password": REDACTED}

@@ -1,0 +1,125 @@
+"""The SQLite store: WAL, retention, two writing processes, failures that never fail a run."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+import warnings
+from pathlib import Path
+
+import pytest
+
+from springlet.tracing import SpanStatus, Tracer, TraceStore, TracingWriteWarning
+from springlet.tracing.spans import Span, SpanKind
+from springlet.workspace.settings import TracingSettings
+
+
+def root(run_id: str, start_ns: int, status: SpanStatus = SpanStatus.OK) -> Span:
+    return Span(
+        span_id=run_id,
+        trace_id=run_id,
+        run_id=run_id,
+        parent_id=None,
+        kind=SpanKind.AGENT,
+        name="invoke_agent a",
+        start_ns=start_ns,
+        end_ns=start_ns + 1000,
+        status=status,
+        attributes={"gen_ai.agent.name": "a"},
+    )
+
+
+def test_store_uses_wal_and_lists_runs_newest_first(store: TraceStore) -> None:
+    store.write([root("a" * 32, 1000), root("b" * 32, 2000, SpanStatus.ERROR)])
+    mode = sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0]
+    assert mode == "wal"
+    assert [r.run_id[0] for r in store.list_runs()] == ["b", "a"]
+    assert [r.run_id[0] for r in store.list_runs(failed=True)] == ["b"]
+    assert [r.run_id[0] for r in store.list_runs(since_ns=1500)] == ["b"]
+    assert store.get_run("bbbb") is not None  # a prefix of the id finds the run
+
+
+def test_retention_by_count_and_by_days(tmp_path: Path) -> None:
+    now = time.time_ns()
+    day = 86_400 * 10**9
+    store = TraceStore(tmp_path / "t.sqlite", retention_days=7, retention_runs=3)
+    old = [root(f"{i:032x}", now - 10 * day + i) for i in range(2)]
+    fresh = [root(f"{i + 100:032x}", now - i) for i in range(4)]
+    store.write([*old, *fresh])
+    assert store.prune() == 3  # two too old, then one over the count
+    kept = {r.run_id for r in store.list_runs()}
+    assert kept == {s.run_id for s in fresh[:3]}
+    spans = sqlite3.connect(store.path).execute("SELECT count(*) FROM spans").fetchone()[0]
+    assert spans == 3
+
+
+def test_workspace_tracer_applies_settings(tmp_path: Path) -> None:
+    settings = TracingSettings(retention_runs=1)
+    tracer = Tracer.for_workspace(tmp_path / "data", settings)
+    assert tracer is Tracer.for_workspace(tmp_path / "data", settings)  # one per data dir
+    assert tracer.store is not None and tracer.store.path == tmp_path / "data" / "traces.sqlite"
+    assert tracer.store.retention_runs == 1
+    assert not Tracer.for_workspace(tmp_path, TracingSettings(enabled=False)).enabled
+
+
+WRITER = textwrap.dedent(
+    """
+    import sys
+    from springlet.tracing import Tracer, TraceStore
+    tracer = Tracer([TraceStore(sys.argv[1])])
+    for i in range(150):
+        with tracer.run(agent=sys.argv[2], input=str(i)) as run:
+            pass
+    assert tracer.flush(30)
+    tracer.close()
+    """
+)
+
+
+def test_two_processes_write_at_once(store: TraceStore) -> None:
+    procs = [
+        subprocess.Popen([sys.executable, "-c", WRITER, str(store.path), name])
+        for name in ("left", "right")
+    ]
+    assert [p.wait(60) for p in procs] == [0, 0]
+    assert len(store.list_runs(agent="left", limit=1000)) == 150
+    assert len(store.list_runs(agent="right", limit=1000)) == 150
+
+
+def test_failed_write_is_reported_once_and_never_fails_the_run(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the data dir should be")
+    tracer = Tracer([TraceStore(blocker / "traces.sqlite")])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(3):
+            with tracer.run(agent="a") as run:
+                run.finish(output="fine")
+        assert tracer.flush()
+    reports = [w for w in caught if issubclass(w.category, TracingWriteWarning)]
+    assert len(reports) == 1
+    assert "TraceStore" in str(reports[0].message)
+
+
+def test_locked_store_keeps_the_batch_and_writes_it_later(tmp_path: Path) -> None:
+    store = TraceStore(tmp_path / "t.sqlite")
+    store.write([root("a" * 32, 1)])
+    locker = sqlite3.connect(store.path, isolation_level=None)
+    locker.execute("BEGIN IMMEDIATE")
+    store._connect().execute("PRAGMA busy_timeout = 10")
+    with pytest.raises(sqlite3.OperationalError):
+        store.write([root("b" * 32, 2)])
+    locker.execute("ROLLBACK")
+    store.write([root("c" * 32, 3)])
+    assert {r.run_id[0] for r in store.list_runs()} == {"a", "b", "c"}
+
+
+def test_a_run_left_open_by_a_dead_process_shows_as_running(store: TraceStore) -> None:
+    tracer = Tracer([store])
+    scope = tracer.run(agent="a").start()  # never ended: the process "died"
+    assert tracer.flush()
+    summary = store.get_run(scope.run_id)
+    assert summary is not None and summary.status is SpanStatus.RUNNING
