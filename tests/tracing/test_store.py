@@ -70,7 +70,7 @@ WRITER = textwrap.dedent(
     import sys
     from springlet.tracing import Tracer, TraceStore
     tracer = Tracer([TraceStore(sys.argv[1])])
-    for i in range(150):
+    for i in range(60):
         with tracer.run(agent=sys.argv[2], input=str(i)) as run:
             pass
     assert tracer.flush(30)
@@ -85,8 +85,8 @@ def test_two_processes_write_at_once(store: TraceStore) -> None:
         for name in ("left", "right")
     ]
     assert [p.wait(60) for p in procs] == [0, 0]
-    assert len(store.list_runs(agent="left", limit=1000)) == 150
-    assert len(store.list_runs(agent="right", limit=1000)) == 150
+    assert len(store.list_runs(agent="left", limit=1000)) == 60
+    assert len(store.list_runs(agent="right", limit=1000)) == 60
 
 
 def test_failed_write_is_reported_once_and_never_fails_the_run(tmp_path: Path) -> None:

@@ -52,7 +52,7 @@ class SpanPipeline:
 
     def flush(self, timeout: float | None = 10.0) -> bool:
         """Wait until everything submitted so far reached the sinks."""
-        if self._thread is None:
+        if self._thread is None or not self._thread.is_alive():
             return True
         marker = _Flush()
         self._queue.put(marker)
