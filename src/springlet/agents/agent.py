@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 from springlet.agents.events import (
@@ -77,7 +76,12 @@ class Agent(RunnableAgent):
         interactive: bool = False,
         run_id: str | None = None,
     ) -> RunResult:
-        run_id = run_id or uuid.uuid4().hex
+        from springlet.agents.tracing_hook import run_tracer
+
+        scope = run_tracer(self.ws).run(
+            agent=self.name, model=self.model, session_id=session_id, input=message
+        )
+        run_id = run_id or scope.run_id
         session = session_id or run_id
         ctx = RunContext(
             run_id=run_id,
@@ -88,13 +92,25 @@ class Agent(RunnableAgent):
             interactive_approval=interactive,
             loop=asyncio.get_running_loop(),
         )
+        async with scope:
+            result = await self._traced(message, ctx, scope.callbacks)
+            output = result.output if result.output is not None else result.text
+            scope.finish(output=output, status=_span_status(result), error=result.error)
+        return result
+
+    async def _traced(self, message: str, ctx: RunContext, callbacks: list[Any]) -> RunResult:
         token = current_run.set(ctx)
         started = time.perf_counter()
-        emit(RunStarted(run_id, self.name, session, self.model, self.resolved.reason))
+        emit, run_id = ctx.emit, ctx.run_id
+        emit(RunStarted(run_id, self.name, ctx.session_id, self.model, self.resolved.reason))
         state: dict[str, Any] = {}
         status: RunStatus = "ok"
         error: str | None = None
-        config: RunnableConfig = {"configurable": {"thread_id": session}, "recursion_limit": 200}
+        config: RunnableConfig = {
+            "configurable": {"thread_id": ctx.session_id},
+            "recursion_limit": 200,
+            "callbacks": callbacks,
+        }
         try:
             if self.has_memory:
                 await repair_dangling_tool_calls(self.graph, config)
@@ -204,3 +220,10 @@ def _updated_messages(payload: dict[str, Any]) -> list[Any]:
         if isinstance(update, dict):
             out += update.get("messages", [])
     return out
+
+
+def _span_status(result: RunResult) -> str:
+    """The trace status of a run: step_limit is its own, timeouts and rejections are errors."""
+    if result.status in ("ok", "step_limit", "cancelled"):
+        return result.status
+    return "error"

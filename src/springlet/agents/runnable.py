@@ -15,6 +15,7 @@ differ in how they wait, so a subclass writes `_execute` once.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -83,7 +84,10 @@ class RunnableAgent(ABC):
         inbox: asyncio.Queue[Any] = asyncio.Queue()
 
         def post(item: Any) -> None:
-            loop.call_soon_threadsafe(inbox.put_nowait, item)
+            # the caller may have stopped listening and closed its loop before the run's end
+            if not loop.is_closed():
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(inbox.put_nowait, item)
 
         future = runtime_loop.submit(
             self._execute(message, session_id, None, post, interactive=True)
