@@ -110,7 +110,7 @@ def otlp_receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[Any]]:
     pytest.importorskip("opentelemetry.exporter.otlp.proto.http")
     server = HTTPServer(("127.0.0.1", 0), _Receiver)
     server.received = []  # type: ignore[attr-defined]
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
     yield server.received  # type: ignore[attr-defined]
