@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from springlet.models.minilm import MiniLMEmbeddings
@@ -147,3 +148,27 @@ def test_query_terms_and_fts_quoting() -> None:
     assert query_terms("What is SKU-4471-B?") == ["sku", "4471", "b"]
     assert query_terms("退货 policy") == ["退", "货", "policy"]
     assert fts_match(['say "hi"', "x"]) == '"say ""hi""" OR "x"'
+
+
+def test_in_memory_vectors_follow_writes_from_another_connection(corpus: Any) -> None:
+    corpus.write({"a.md": "# A\n\nApples are red.\n"})
+    corpus.ingest()
+    reader = KnowledgeStore(corpus.store.path)
+    retriever = Retriever(reader, "docs", corpus.embeddings, corpus.embeddings.info)
+    assert [s.path for s in retriever.retrieve("apples", top_k=5)] == ["docs/a.md"]
+    corpus.write({"b.md": "# B\n\nBananas are yellow.\n"})
+    corpus.ingest()  # written through the other connection
+    assert retriever.retrieve("bananas", top_k=1)[0].path == "docs/b.md"
+    reader.close()
+
+
+def test_cached_knn_agrees_with_sqlite_vec(corpus: Any) -> None:
+    corpus.write({f"d{i}.md": f"# Doc {i}\n\nWord{i} and shared words here.\n" for i in range(30)})
+    corpus.ingest()
+    store, cid = corpus.store, corpus.store.pinned_embedder("docs")[0]
+    query = np.asarray(corpus.embeddings.embed_query("word7 shared"), dtype=np.float32).tobytes()
+    cached = store.nearest(cid, query, 5)
+    every_id = store.chunk_ids_of(cid, [f"docs/d{i}.md" for i in range(30)])
+    exact = store.nearest(cid, query, 5, within=every_id)  # sqlite-vec's vec_distance_cosine
+    assert cached[0][0] == exact[0][0]  # (later ranks may tie on these hashed vectors)
+    assert np.allclose([d for _, d in cached], [d for _, d in exact], atol=1e-5)

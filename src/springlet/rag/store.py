@@ -10,6 +10,11 @@ Layout (one database, any number of collections):
 - `fts_<id>`: an FTS5 table of the chunk text for lexical search (CJK characters are
   indexed one by one, since CJK text has no spaces to find words by).
 
+Unfiltered nearest-neighbour search runs on an in-memory copy of a collection's vectors
+(numpy, exact, several times faster than sqlite-vec's scan at 100k chunks); the copy
+is reloaded whenever the collection's `version` (bumped by every write, from any
+process) changes. Filtered searches use sqlite-vec's `vec_distance_cosine` directly.
+
 Every change runs in one `BEGIN IMMEDIATE` transaction, so an ingest killed at any
 moment leaves the index as it was after the last committed file group.
 """
@@ -45,7 +50,8 @@ CREATE TABLE IF NOT EXISTS collections (
     embedder TEXT NOT NULL,
     dimension INTEGER NOT NULL,
     normalized INTEGER NOT NULL,
-    created_at TEXT NOT NULL
+    created_at TEXT NOT NULL,
+    version INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS files (
     collection_id INTEGER NOT NULL REFERENCES collections(id) ON DELETE CASCADE,
@@ -119,6 +125,7 @@ class KnowledgeStore:
         self._conn.isolation_level = None  # we open transactions ourselves
         self._lock = threading.RLock()
         self._conn.executescript(_SCHEMA)
+        self._matrices: dict[int, _VectorMatrix] = {}
 
     def close(self) -> None:
         with self._lock:
@@ -247,11 +254,13 @@ class KnowledgeStore:
                     " VALUES (?, ?, ?, ?)",
                     (cid, item.path, item.content_hash, json.dumps(list(item.tags))),
                 )
+            _bump_version(conn, cid)
 
     def delete_files(self, cid: int, paths: Sequence[str]) -> None:
         with self.transaction() as conn:
             for path in paths:
                 _delete_file(conn, cid, path)
+            _bump_version(conn, cid)
 
     # -- reading ---------------------------------------------------------------------
 
@@ -279,26 +288,31 @@ class KnowledgeStore:
     ) -> list[tuple[int, float]]:
         """(chunk id, cosine distance) of the k nearest chunks, optionally among `within`."""
         if within is None:
-            rows = self._query(
-                f"SELECT rowid, distance FROM vec_{cid} WHERE embedding MATCH ? AND k = ?"
-                " ORDER BY distance",
-                (query, k),
-            )
-        else:
-            rows = self._query(
-                f"SELECT rowid, vec_distance_cosine(embedding, ?) AS d FROM vec_{cid}"
-                " WHERE rowid IN (SELECT value FROM json_each(?)) ORDER BY d LIMIT ?",
-                (query, json.dumps(list(within)), k),
-            )
+            return self._matrix(cid).nearest(query, k)
+        rows = self._query(
+            f"SELECT rowid, vec_distance_cosine(embedding, ?) AS d FROM vec_{cid}"
+            f" WHERE rowid IN {_JSON_IDS} ORDER BY d LIMIT ?",
+            (query, json.dumps(list(within)), k),
+        )
         return [(int(i), float(d)) for i, d in rows]
 
     def distances(self, cid: int, query: bytes, ids: Sequence[int]) -> dict[int, float]:
-        rows = self._query(
-            f"SELECT rowid, vec_distance_cosine(embedding, ?) FROM vec_{cid}"
-            " WHERE rowid IN (SELECT value FROM json_each(?))",
-            (query, json.dumps(list(ids))),
-        )
-        return {int(i): float(d) for i, d in rows}
+        """Cosine distance from the query to each of these chunks."""
+        return self._matrix(cid).distances(query, ids)
+
+    def _matrix(self, cid: int) -> _VectorMatrix:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT version FROM collections WHERE id = ?", (cid,)
+            ).fetchone()
+            version = int(row[0]) if row else -1
+            cached = self._matrices.get(cid)
+            if cached is None or cached.version != version:
+                rows = self._conn.execute(
+                    f"SELECT rowid, embedding FROM vec_{cid} ORDER BY rowid"
+                ).fetchall()
+                cached = self._matrices[cid] = _VectorMatrix(version, rows)
+            return cached
 
     def lexical(
         self, cid: int, match: str, k: int, within: Sequence[int] | None = None
@@ -327,6 +341,49 @@ class KnowledgeStore:
             (json.dumps(list(ids)),),
         )
         return {int(i): np.frombuffer(blob, dtype=np.float32) for i, blob in rows}
+
+
+class _VectorMatrix:
+    """A collection's unit vectors as one numpy matrix, rows ordered by chunk id."""
+
+    def __init__(self, version: int, rows: list[Any]) -> None:
+        self.version = version
+        self.ids = np.array([int(r[0]) for r in rows], dtype=np.int64)
+        dim = len(rows[0][1]) // 4 if rows else 0
+        matrix = np.frombuffer(b"".join(bytes(r[1]) for r in rows), dtype=np.float32)
+        matrix = matrix.reshape(len(rows), dim)
+        norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+        self.matrix = matrix / np.where(norms == 0, 1.0, norms)
+
+    def _similarities(self, query: bytes, rows: Any = None) -> np.ndarray[Any, Any]:
+        vector = np.frombuffer(query, dtype=np.float32)
+        vector = vector / (np.linalg.norm(vector) or 1.0)
+        block = self.matrix if rows is None else self.matrix[rows]
+        similarities: np.ndarray[Any, Any] = block @ vector
+        return similarities
+
+    def nearest(self, query: bytes, k: int) -> list[tuple[int, float]]:
+        if not len(self.ids):
+            return []
+        sims = self._similarities(query)
+        k = min(k, len(sims))
+        top = np.argpartition(-sims, k - 1)[:k]
+        top = top[np.argsort(-sims[top], kind="stable")]
+        return [(int(self.ids[i]), float(1.0 - sims[i])) for i in top]
+
+    def distances(self, query: bytes, ids: Sequence[int]) -> dict[int, float]:
+        wanted = np.asarray(list(ids), dtype=np.int64)
+        if not len(wanted) or not len(self.ids):
+            return {}
+        rows = np.searchsorted(self.ids, wanted)
+        rows = np.clip(rows, 0, len(self.ids) - 1)
+        found = self.ids[rows] == wanted
+        sims = self._similarities(query, rows[found])
+        return {int(i): float(1.0 - s) for i, s in zip(wanted[found], sims, strict=True)}
+
+
+def _bump_version(conn: sqlite3.Connection, cid: int) -> None:
+    conn.execute("UPDATE collections SET version = version + 1 WHERE id = ?", (cid,))
 
 
 def _check_pin(collection: str, pinned: EmbedderInfo, wanted: EmbedderInfo) -> None:
