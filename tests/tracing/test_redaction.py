@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from langchain.agents import create_agent
 from langchain_core.tools import tool
 
+from springlet.errors import SpringletError
 from springlet.testing import Reply, ScriptedChatModel, ToolCall
 from springlet.tracing import REDACTED, MemorySink, Redactor, Tracer, TraceStore
 from springlet.workspace.settings import RedactionSettings
@@ -72,3 +74,12 @@ def test_custom_sinks_receive_redacted_spans() -> None:
     assert tracer.flush()
     [root] = sink.spans()
     assert root.attributes["springlet.run.input"] == {"password": REDACTED}
+
+
+def test_patterns_with_global_flags_and_bad_patterns() -> None:
+    redactor = Redactor(patterns=[r"(?i)internal-\d+"])
+    assert redactor.text("see INTERNAL-42 and sk-abcdefghijklmnopqrstuvwx") == (
+        f"see {REDACTED} and {REDACTED}"
+    )
+    with pytest.raises(SpringletError, match="not a regular expression"):
+        Redactor(patterns=["(unclosed"])

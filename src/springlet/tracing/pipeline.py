@@ -9,6 +9,7 @@ import functools
 import logging
 import queue
 import threading
+import time
 import warnings
 from collections.abc import Callable, Sequence
 
@@ -19,6 +20,9 @@ from springlet.tracing.spans import Span
 log = logging.getLogger("springlet.tracing")
 
 BATCH_LIMIT = 1000
+LINGER_S = 0.05
+"""After the first span of a batch arrives the writer waits this long for more: one
+transaction per batch instead of one per span keeps its CPU (and GIL) share small."""
 
 
 class TracingWriteWarning(RuntimeWarning):
@@ -79,6 +83,8 @@ class SpanPipeline:
     def _drain(self) -> None:
         while True:
             items = [self._queue.get()]
+            if not isinstance(items[0], _Flush) and items[0] is not _STOP:
+                time.sleep(LINGER_S)
             while len(items) < BATCH_LIMIT:
                 try:
                     items.append(self._queue.get_nowait())

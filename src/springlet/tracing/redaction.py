@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from springlet.errors import SpringletError
 from springlet.tracing.spans import Span
 
 REDACTED = "[REDACTED]"
@@ -18,7 +19,7 @@ BUILTIN_PATTERNS = (
     r"\bgh[pousr]_[A-Za-z0-9]{20,}",  # GitHub tokens
     r"\bAKIA[0-9A-Z]{16}\b",  # AWS access key ids
     r"\bxox[abprs]-[A-Za-z0-9-]{10,}",  # Slack tokens
-    r"(?i)\bbearer\s+[A-Za-z0-9._~+/=-]{8,}",  # Authorization: Bearer ...
+    r"(?i:\bbearer\s+[A-Za-z0-9._~+/=-]{8,})",  # Authorization: Bearer ...
     r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----",
 )
 
@@ -37,11 +38,13 @@ class Redactor:
         if self.fields:
             names = "|".join(re.escape(f) for f in self.fields)
             # "api_key=abc", "password: hunter2", '"token": "abc"'
-            sources.append(
+            key_value = (
                 rf"(?i)(?<![A-Za-z0-9])(?:[\w-]*(?:{names})[\w-]*)[\"']?\s*[:=]\s*[\"']?"
                 r"(?P<value>[^\s\"',;}]+)"
             )
-        self._patterns = [re.compile(p) for p in sources]
+        self._patterns = [*_one_pass(sources)]
+        if self.fields:
+            self._patterns.append(re.compile(key_value))
 
     @classmethod
     def from_settings(cls, settings: Any) -> Redactor:
@@ -85,6 +88,27 @@ class Redactor:
             else:
                 return json.dumps(self.value(parsed), ensure_ascii=False)
         return self.text(value)
+
+
+def _one_pass(sources: list[str]) -> list[re.Pattern[str]]:
+    # one alternation scans each string once; a user pattern with global flags can't be
+    # joined, so it keeps a pass of its own
+    joinable, alone = [], []
+    for source in sources:
+        (alone if _GLOBAL_FLAGS.match(source) else joinable).append(source)
+    for source in sources:
+        try:
+            re.compile(source)
+        except re.error as exc:
+            raise SpringletError(
+                f"tracing.redact.patterns: {source!r} is not a regular expression: {exc}",
+                hint="fix the pattern in springlet.yaml (Python `re` syntax)",
+            ) from exc
+    combined = [re.compile("|".join(f"(?:{s})" for s in joinable))] if joinable else []
+    return combined + [re.compile(s) for s in alone]
+
+
+_GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
 
 
 def _replacement(match: re.Match[str]) -> str:
