@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +174,12 @@ def test_cached_knn_agrees_with_sqlite_vec(corpus: Any) -> None:
     exact = store.nearest(cid, query, 5, within=every_id)  # sqlite-vec's vec_distance_cosine
     assert cached[0][0] == exact[0][0]  # (later ranks may tie on these hashed vectors)
     assert np.allclose([d for _, d in cached], [d for _, d in exact], atol=1e-5)
+
+
+def test_importing_the_package_stays_light() -> None:
+    code = (
+        "import sys, springlet.rag, springlet.rag.spec; "
+        "print('langchain_core' in sys.modules, 'sqlite_vec' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False False"

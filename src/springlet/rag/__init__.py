@@ -1,0 +1,54 @@
+"""Knowledge (RAG): collections loaded, split, embedded, stored, retrieved with sources.
+
+Modules: `spec` (the collection spec, pure data), `loaders`, `splitting`, `store`
+(sqlite-vec + FTS5, pinned to its embedder), `ingest`, `retriever` (hybrid search,
+filters, MMR), `sources`, `knowledge` (a workspace's collections), `advisor` (the
+retrieval middleware and `search_<collection>` tools).
+
+Public names are imported lazily: `springlet.rag.spec` sits on the light `validate`
+path, and importing this package must not pull LangChain or sqlite-vec in with it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from springlet.rag.advisor import KnowledgeBinding, RetrievalAdvisor, search_tool
+    from springlet.rag.ingest import IngestReport
+    from springlet.rag.knowledge import WorkspaceKnowledge
+    from springlet.rag.retriever import Retriever
+    from springlet.rag.sources import Source
+    from springlet.rag.store import CollectionNotIndexedError, EmbedderMismatchError
+
+_EXPORTS = {
+    "KnowledgeBinding": "springlet.rag.advisor",
+    "RetrievalAdvisor": "springlet.rag.advisor",
+    "search_tool": "springlet.rag.advisor",
+    "IngestReport": "springlet.rag.ingest",
+    "WorkspaceKnowledge": "springlet.rag.knowledge",
+    "Retriever": "springlet.rag.retriever",
+    "Source": "springlet.rag.sources",
+    "CollectionNotIndexedError": "springlet.rag.store",
+    "EmbedderMismatchError": "springlet.rag.store",
+}
+
+__all__ = [
+    "CollectionNotIndexedError",
+    "EmbedderMismatchError",
+    "IngestReport",
+    "KnowledgeBinding",
+    "RetrievalAdvisor",
+    "Retriever",
+    "Source",
+    "WorkspaceKnowledge",
+    "search_tool",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'springlet.rag' has no attribute '{name}'")
+    return getattr(importlib.import_module(module), name)
