@@ -142,23 +142,33 @@ class Agent(RunnableAgent):
     async def _drive(
         self, message: str, config: RunnableConfig, ctx: RunContext, state: dict[str, Any]
     ) -> None:
-        from langchain_core.messages import AIMessage, AIMessageChunk
+        """Run the graph, turning its updates into events and collecting this run's
+        messages into `state` (token streaming only when someone reads the events)."""
+        from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 
-        inputs = {"messages": [{"role": "user", "content": message}]}
-        parts: Any = self.graph.astream(
-            inputs, config, stream_mode=["messages", "updates", "values"]
-        )
+        state["messages"] = [HumanMessage(message)]
+        inputs = {"messages": state["messages"][:]}
+        from langgraph.types import StreamMode
+
+        modes: list[StreamMode] = ["updates"]
+        if ctx.interactive_approval:
+            modes.append("messages")
+        parts: Any = self.graph.astream(inputs, config, stream_mode=modes)
         async for mode, payload in parts:
-            if mode == "values":
-                state.update(payload)
-            elif mode == "messages":
+            if mode == "messages":
                 chunk, meta = payload
                 if isinstance(chunk, AIMessageChunk) and meta.get("langgraph_node") == "model":
                     text = text_of(chunk.content)
                     if text:
                         ctx.emit(ModelToken(ctx.run_id, ctx.step, text))
-            elif mode == "updates":
-                for message_out in _updated_messages(payload):
+                continue
+            for update in payload.values():
+                if not isinstance(update, dict):
+                    continue
+                if "structured_response" in update:
+                    state["structured_response"] = update["structured_response"]
+                for message_out in update.get("messages", []):
+                    state["messages"].append(message_out)
                     if isinstance(message_out, AIMessage):
                         calls = tuple(dict(c) for c in message_out.tool_calls)
                         text = text_of(message_out.content)
@@ -211,15 +221,6 @@ class Agent(RunnableAgent):
             model_reason=self.resolved.reason,
             error=error,
         )
-
-
-def _updated_messages(payload: dict[str, Any]) -> list[Any]:
-    """The messages that the nodes of one graph step added."""
-    out: list[Any] = []
-    for update in payload.values():
-        if isinstance(update, dict):
-            out += update.get("messages", [])
-    return out
 
 
 def _span_status(result: RunResult) -> str:

@@ -67,14 +67,13 @@ def _middleware(
     ws: Workspace, spec: AgentSpec, tools: list[BaseTool], knowledge: list[Any]
 ) -> tuple[list[Any], Any]:
     from langchain.agents.middleware import (
-        ModelCallLimitMiddleware,
         ModelRetryMiddleware,
         ToolRetryMiddleware,
     )
 
     from springlet.agents.advisors import Instructions, MemoryWindow
     from springlet.agents.memory import workspace_memory
-    from springlet.agents.tool_guard import StepCounter, ToolGuard
+    from springlet.agents.tool_guard import StepBudget, ToolGuard
 
     approval: set[str] = set()
     for tool in tools:
@@ -112,8 +111,8 @@ def _middleware(
         timeouts=_timeouts(tools),
         max_repeated_calls=spec.limits.max_repeated_calls,
     )
-    limits = ModelCallLimitMiddleware(run_limit=spec.limits.max_steps, exit_behavior="end")
-    chain = [StepCounter(), Instructions(spec.instructions, spec.name), guard, *advisors, limits]
+    budget = StepBudget(spec.limits.max_steps)
+    chain = [budget, Instructions(spec.instructions, spec.name), guard, *advisors]
     return [*chain, *_answer_guards(ws, spec, tools)], checkpointer
 
 

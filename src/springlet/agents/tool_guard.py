@@ -16,11 +16,10 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from langchain.agents.middleware import AgentMiddleware, AgentState
-from langchain_core.messages import ToolMessage
+from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
+from langchain_core.messages import AIMessage, ToolMessage
 from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
-from langgraph.runtime import Runtime
 from langgraph.types import Command
 
 from springlet.agents.events import (
@@ -32,20 +31,32 @@ from springlet.agents.events import (
 )
 from springlet.agents.result import ToolCallRecord
 from springlet.agents.run_context import RunContext, current_run
+from springlet.agents.transcript import STEP_LIMIT_PREFIX
 
 ToolHandler = Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]]
+ModelHandler = Callable[[ModelRequest], Awaitable[ModelResponse]]
 
 
-class StepCounter(AgentMiddleware[AgentState[Any], Any]):
-    """Numbers the model calls of a run, so events can say which step they belong to."""
+class StepBudget(AgentMiddleware[AgentState[Any], Any]):
+    """Numbers the model calls of a run (events say which step they belong to) and ends
+    the run with a step-limit answer instead of making call `max_steps + 1`.
 
-    async def abefore_model(
-        self, state: AgentState[Any], runtime: Runtime[Any]
-    ) -> dict[str, Any] | None:
+    One wrap hook instead of LangChain's ModelCallLimitMiddleware plus a counter: those
+    add three graph nodes, which cost more per run than all of springlet's own work.
+    """
+
+    def __init__(self, max_steps: int) -> None:
+        super().__init__()
+        self.max_steps = max_steps
+
+    async def awrap_model_call(self, request: ModelRequest, handler: ModelHandler) -> Any:
         ctx = current_run.get()
         if ctx is not None:
             ctx.step += 1
-        return None
+            if ctx.step > self.max_steps:
+                limit = f"{STEP_LIMIT_PREFIX}: {self.max_steps} model calls in this run."
+                return ModelResponse(result=[AIMessage(limit)])
+        return await handler(request)
 
 
 class ToolGuard(AgentMiddleware[AgentState[Any], Any]):

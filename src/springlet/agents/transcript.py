@@ -7,8 +7,8 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
-STEP_LIMIT_PREFIX = "Model call limits exceeded"
-"""How LangChain's ModelCallLimitMiddleware words the message that ends a run."""
+STEP_LIMIT_PREFIX = "Model call limit reached"
+"""How the step budget words the answer that ends a run at limits.max_steps."""
 
 
 def text_of(content: Any) -> str:
