@@ -8,12 +8,10 @@ Returns the answer's text, or the validated object when the prompt declares `out
 
 from __future__ import annotations
 
-import json
 import threading
 from typing import TYPE_CHECKING, Any
 
 from springlet.agents import runtime_loop
-from springlet.errors import ModelError
 from springlet.prompts.inputs import validate_inputs
 from springlet.prompts.template import render
 
@@ -65,18 +63,14 @@ class Prompt:
 
     async def arun(self, **inputs: Any) -> Any:
         """`run` for async callers."""
-        messages = self.render(**inputs)
-        model = self.resolved().chat_model
+        from springlet.chat_client import ChatClient
+
+        call = ChatClient(self.resolved().chat_model).prompt().messages(*self.render(**inputs))
         if self.spec.output is not None:
+            # validated against the schema; an answer that does not fit is asked for again
             schema = {"title": f"{self.name}_output", **self.spec.output}
-            structured = model.with_structured_output(schema)
-            answer = await structured.ainvoke(messages)
-            if answer is None:
-                raise ModelError(f"prompt '{self.name}': the model gave no structured answer")
-            return answer
-        reply = await model.ainvoke(messages)
-        content = reply.content
-        return content if isinstance(content, str) else json.dumps(content)
+            return await call.call().aentity(schema)
+        return await call.call().acontent()
 
     def resolved(self) -> ResolvedChatModel:
         """The model this prompt runs on (its own `model:`, else the workspace default)."""
