@@ -44,7 +44,7 @@ def respond(messages: list[BaseMessage], tools: list[dict[str, Any]]) -> Any:
 
 
 AGENT = create_agent(ScriptedChatModel(respond=respond), [get_order_status])
-QUESTION = {"messages": [("user", "Where is my order A-1001?")]}
+QUESTION: Any = {"messages": [("user", "Where is my order A-1001?")]}
 
 
 def runs_per_second(tracer: Tracer | None, runs: int) -> float:
@@ -72,19 +72,30 @@ def throughput(data_dir: Path, runs: int, rounds: int) -> None:
         on.append(runs_per_second(tracer, runs))
     base, traced = statistics.median(off), statistics.median(on)
     print(f"agent runs/s  tracing off: {base:8.1f}   on: {traced:8.1f}")
-    print(f"tracing overhead: {(base / traced - 1) * 100:+.1f} % (median of {rounds} rounds "
-          f"x {runs} runs; 4 spans per run; aim <= 3 %)")
+    print(
+        f"tracing overhead: {(base / traced - 1) * 100:+.1f} % (median of {rounds} rounds "
+        f"x {runs} runs; 4 spans per run; aim <= 3 %)"
+    )
     tracer.close()
 
 
 def sample_span(run_id: str, seq: int) -> Span:
     return Span(
-        span_id=new_id()[:16], trace_id=run_id, run_id=run_id, parent_id=run_id,
-        kind=SpanKind.MODEL, name="chat scripted:bench", start_ns=time.time_ns(),
-        end_ns=time.time_ns() + 1000, status=SpanStatus.OK, seq=seq,
+        span_id=new_id()[:16],
+        trace_id=run_id,
+        run_id=run_id,
+        parent_id=run_id,
+        kind=SpanKind.MODEL,
+        name="chat scripted:bench",
+        start_ns=time.time_ns(),
+        end_ns=time.time_ns() + 1000,
+        status=SpanStatus.OK,
+        seq=seq,
         attributes={
-            "gen_ai.operation.name": "chat", "gen_ai.request.model": "scripted:bench",
-            "gen_ai.usage.input_tokens": 42, "gen_ai.usage.output_tokens": 12,
+            "gen_ai.operation.name": "chat",
+            "gen_ai.request.model": "scripted:bench",
+            "gen_ai.usage.input_tokens": 42,
+            "gen_ai.usage.output_tokens": 12,
             "gen_ai.input.messages": [{"role": "user", "content": "Where is my order?" * 4}],
             "gen_ai.output.messages": [{"role": "assistant", "content": "It shipped." * 4}],
         },
@@ -105,8 +116,10 @@ def write_cost(data_dir: Path, spans: int) -> None:
     handed = (time.perf_counter() - start) / spans
     tracer.flush(60)
     tracer.close()
-    print(f"write cost per span: {stored * 1e6:6.1f} us on the writer thread "
-          f"(redaction excluded), {handed * 1e6:5.2f} us on the agent's path")
+    print(
+        f"write cost per span: {stored * 1e6:6.1f} us on the writer thread "
+        f"(redaction excluded), {handed * 1e6:5.2f} us on the agent's path"
+    )
 
 
 def main() -> None:

@@ -20,7 +20,7 @@ from langchain_core.messages import BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
 from springlet.tracing import spans as a
-from springlet.tracing.spans import Span, SpanKind, SpanStatus, new_id, now_ns
+from springlet.tracing.spans import Span, SpanKind, SpanStatus, new_span_id, now_ns
 
 RETRIEVAL_EVENT = "springlet.retrieval"
 """Name of the custom event a retriever that is not a LangChain retriever dispatches:
@@ -126,7 +126,7 @@ class SpanRecorder(BaseCallbackHandler):
             return None
         with self._lock:
             opened = _Open(
-                span_id=new_id()[:16],
+                span_id=new_span_id(),
                 kind=kind,
                 name=name,
                 parent_id=self._parent_span(parent_run_id),
@@ -399,7 +399,7 @@ class SpanRecorder(BaseCallbackHandler):
         start = end - int(float(data.get("duration_ms") or 0) * 1e6)
         self._emit(
             Span(
-                span_id=new_id()[:16],
+                span_id=new_span_id(),
                 trace_id=self.trace_id,
                 run_id=self.run_id,
                 parent_id=parent,

@@ -93,7 +93,8 @@ class Redactor:
 def _one_pass(sources: list[str]) -> list[re.Pattern[str]]:
     # one alternation scans each string once; a user pattern with global flags can't be
     # joined, so it keeps a pass of its own
-    joinable, alone = [], []
+    joinable: list[str] = []
+    alone: list[str] = []
     for source in sources:
         (alone if _GLOBAL_FLAGS.match(source) else joinable).append(source)
     for source in sources:

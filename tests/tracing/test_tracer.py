@@ -1,0 +1,37 @@
+"""The Tracer API the runtime wires in: disabled tracing, light import, nested runs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from springlet.tracing import MemorySink, SpanStatus, Tracer
+
+
+def test_disabled_tracer_gives_ids_but_no_callbacks() -> None:
+    tracer = Tracer.disabled()
+    with tracer.run(agent="a") as run:
+        assert run.callbacks == []
+    assert len(run.run_id) == 32 and tracer.flush()
+
+
+def test_finish_sets_status_output_and_error() -> None:
+    sink = MemorySink()
+    tracer = Tracer([sink])
+    with tracer.run(agent="a", session_id="s1") as run:
+        run.finish(output="partial", status="step_limit", error=RuntimeError("6 model calls"))
+    assert tracer.flush()
+    [root] = sink.spans()
+    assert root.status is SpanStatus.STEP_LIMIT
+    assert root.error == "RuntimeError: 6 model calls"
+    assert root.attributes["springlet.run.output"] == "partial"
+    assert root.attributes["gen_ai.conversation.id"] == "s1"
+
+
+def test_importing_tracing_does_not_import_langchain() -> None:
+    code = (
+        "import sys, springlet.tracing, springlet.tracing.export; "
+        "print(any(m.startswith(('langchain', 'opentelemetry')) for m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
