@@ -65,7 +65,8 @@ class Prompt:
         """`run` for async callers."""
         from springlet.chat_client import ChatClient
 
-        call = ChatClient(self.resolved().chat_model).prompt().messages(*self.render(**inputs))
+        messages = self.render(**inputs)  # bad inputs fail before any model is resolved
+        call = ChatClient(self.resolved().chat_model).prompt().messages(*messages)
         if self.spec.output is not None:
             # validated against the schema; an answer that does not fit is asked for again
             schema = {"title": f"{self.name}_output", **self.spec.output}
