@@ -202,6 +202,14 @@ def test_options_map_onto_llama_cpp() -> None:
     assert (loaded["n_ctx"], loaded["n_threads"], loaded["n_batch"]) == (1024, 3, 64)
 
 
+def test_unset_options_take_ollamas_defaults_where_llama_cpp_differs() -> None:
+    # llama-cpp-python's repeat penalty is 1.0: small models then loop until num_predict
+    assert sampling_kwargs(ModelOptions(temperature=0)) == {
+        "temperature": 0,
+        "repeat_penalty": 1.1,
+    }
+
+
 async def test_stream_in_thread_yields_in_order_and_propagates_errors() -> None:
     def numbers() -> Iterator[int]:
         yield 1

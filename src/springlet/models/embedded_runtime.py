@@ -163,9 +163,14 @@ _CHATML = (
 )
 
 
+OLLAMA_SAMPLING_DEFAULTS: dict[str, Any] = {"repeat_penalty": 1.1}
+"""Ollama's defaults where llama-cpp-python's differ: without a repeat penalty a small
+model falls into loops ("The time it takes ... The time it takes ...") until num_predict."""
+
+
 def sampling_kwargs(options: ModelOptions) -> dict[str, Any]:
-    """The per-call llama.cpp keyword arguments for `options` (only those that are set)."""
-    values = options.as_dict()
+    """The per-call llama.cpp keyword arguments for `options` (Ollama's defaults otherwise)."""
+    values = {**OLLAMA_SAMPLING_DEFAULTS, **options.as_dict()}
     return {llama: values[name] for name, llama in _SAMPLING_NAMES.items() if name in values}
 
 
