@@ -237,3 +237,24 @@ def test_crashed_run_is_kept_and_marked_error(tracer: Tracer, store: TraceStore)
     summary = store.get_run(run.run_id)
     assert summary is not None and summary.status is SpanStatus.ERROR
     assert summary.error == "RuntimeError: server fell over"
+
+
+def test_streamed_answer_records_time_to_first_token_and_rate(
+    tracer: Tracer, store: TraceStore
+) -> None:
+    agent = create_agent(ScriptedChatModel(steps=[Reply("one two three four")]), [])
+    with tracer.run(agent="helpdesk", model="scripted:test") as run:
+        chunks = list(
+            agent.stream(
+                {"messages": [("user", "q")]}, {"callbacks": run.callbacks}, stream_mode="messages"
+            )
+        )
+    assert len(chunks) > 1
+    assert stored_tree(tracer, store, run.run_id) == [
+        (0, "agent", "invoke_agent helpdesk", "ok"),
+        (1, "model", M, "ok"),
+    ]
+    model = store.spans(run.run_id)[1]
+    assert 0 <= model.attributes["springlet.time_to_first_token_ms"] <= model.duration_ms
+    assert model.attributes["springlet.tokens_per_second"] > 0
+    assert model.attributes["gen_ai.output.messages"][0]["content"] == "one two three four"

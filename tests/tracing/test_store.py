@@ -48,12 +48,14 @@ def test_retention_by_count_and_by_days(tmp_path: Path) -> None:
     store = TraceStore(tmp_path / "t.sqlite", retention_days=7, retention_runs=3)
     old = [root(f"{i:032x}", now - 10 * day + i) for i in range(2)]
     fresh = [root(f"{i + 100:032x}", now - i) for i in range(4)]
-    store.write([*old, *fresh])
-    assert store.prune() == 3  # two too old, then one over the count
+    store.write([*old, *fresh])  # retention applies as soon as runs finish
+    assert store.prune() == 0
     kept = {r.run_id for r in store.list_runs()}
     assert kept == {s.run_id for s in fresh[:3]}
     spans = sqlite3.connect(store.path).execute("SELECT count(*) FROM spans").fetchone()[0]
     assert spans == 3
+    store.write([root(f"{200:032x}", now)])
+    assert store.prune() == 1  # the oldest kept run made room
 
 
 def test_workspace_tracer_applies_settings(tmp_path: Path) -> None:

@@ -17,9 +17,19 @@ from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.messages import BaseMessage, ToolMessage
-from langchain_core.outputs import ChatGeneration, LLMResult
+from langchain_core.outputs import LLMResult
 
 from springlet.tracing import spans as a
+from springlet.tracing._attributes import (
+    advisor_effect,
+    answer_attributes,
+    clip,
+    describe,
+    did_work,
+    document_source,
+    message_dict,
+    status_of,
+)
 from springlet.tracing.spans import Span, SpanKind, SpanStatus, new_span_id, now_ns
 
 RETRIEVAL_EVENT = "springlet.retrieval"
@@ -43,9 +53,6 @@ ACTIVE_TOOL: contextvars.ContextVar[ActiveTool | None] = contextvars.ContextVar(
     "springlet_tracing_active_tool", default=None
 )
 """A run opened while a tool runs (an agent used as a tool) hangs below that tool."""
-
-TEXT_LIMIT = 20_000
-ADVISOR_WORK_KEYS = ("messages", "jump_to", "structured_response")
 
 
 @dataclass
@@ -219,15 +226,19 @@ class SpanRecorder(BaseCallbackHandler):
                 self._passthrough.pop(run_id, None)
                 self._ignored.discard(run_id)
             return
-        if opened.kind is SpanKind.ADVISOR and not _did_work(outputs):
+        if opened.kind is SpanKind.ADVISOR and not did_work(outputs):
             with self._lock:  # an advisor that changed nothing is not worth a span
                 self._open.pop(run_id, None)
             return
-        self._finish(run_id, SpanStatus.OK, attributes=_advisor_effect(outputs, opened))
+        self._finish(
+            run_id,
+            SpanStatus.OK,
+            attributes=advisor_effect(outputs) if opened.kind is SpanKind.ADVISOR else None,
+        )
 
     def on_chain_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         if run_id in self._open:
-            self._finish(run_id, _status_of(error), _describe(error))
+            self._finish(run_id, status_of(error), describe(error))
         else:
             with self._lock:
                 self._passthrough.pop(run_id, None)
@@ -246,7 +257,7 @@ class SpanRecorder(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         attributes = self._model_attributes(serialized, metadata, kwargs)
-        attributes[a.INPUT_MESSAGES] = [_message(m) for m in (messages[0] if messages else [])]
+        attributes[a.INPUT_MESSAGES] = [message_dict(m) for m in (messages[0] if messages else [])]
         self._start(
             run_id,
             parent_run_id,
@@ -267,7 +278,7 @@ class SpanRecorder(BaseCallbackHandler):
     ) -> None:
         attributes = self._model_attributes(serialized, metadata, kwargs)
         attributes[a.OPERATION] = "text_completion"
-        attributes[a.INPUT_MESSAGES] = [{"role": "user", "content": _clip(p)} for p in prompts]
+        attributes[a.INPUT_MESSAGES] = [{"role": "user", "content": clip(p)} for p in prompts]
         self._start(
             run_id,
             parent_run_id,
@@ -308,10 +319,14 @@ class SpanRecorder(BaseCallbackHandler):
         opened = self._open.get(run_id)
         if opened is None:
             return
-        self._finish(run_id, SpanStatus.OK, attributes=_answer_attributes(response, opened))
+        self._finish(
+            run_id,
+            SpanStatus.OK,
+            attributes=answer_attributes(response, opened.start_ns, opened.first_token_ns),
+        )
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._finish(run_id, _status_of(error), _describe(error))
+        self._finish(run_id, status_of(error), describe(error))
 
     # -- tools ------------------------------------------------------------------------
 
@@ -329,7 +344,7 @@ class SpanRecorder(BaseCallbackHandler):
         attributes: dict[str, Any] = {
             a.OPERATION: "execute_tool",
             a.TOOL_NAME: name,
-            a.TOOL_ARGUMENTS: inputs if inputs is not None else _clip(input_str),
+            a.TOOL_ARGUMENTS: inputs if inputs is not None else clip(input_str),
         }
         if kwargs.get("tool_call_id"):
             attributes[a.TOOL_CALL_ID] = str(kwargs["tool_call_id"])
@@ -347,12 +362,12 @@ class SpanRecorder(BaseCallbackHandler):
         self._finish(
             run_id,
             SpanStatus.ERROR if failed else SpanStatus.OK,
-            _clip(str(content)) if failed else None,
-            {a.TOOL_RESULT: _clip(content if isinstance(content, str) else str(content))},
+            clip(str(content)) if failed else None,
+            {a.TOOL_RESULT: clip(content if isinstance(content, str) else str(content))},
         )
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._finish(run_id, _status_of(error), _describe(error))
+        self._finish(run_id, status_of(error), describe(error))
 
     # -- retrieval ----------------------------------------------------------------------
 
@@ -371,15 +386,15 @@ class SpanRecorder(BaseCallbackHandler):
             parent_run_id,
             SpanKind.RETRIEVAL,
             f"retrieve {name}",
-            {a.OPERATION: "retrieve", a.DATA_SOURCE_ID: name, a.RETRIEVAL_QUERY: _clip(query)},
+            {a.OPERATION: "retrieve", a.DATA_SOURCE_ID: name, a.RETRIEVAL_QUERY: clip(query)},
         )
 
     def on_retriever_end(self, documents: Sequence[Any], *, run_id: UUID, **kwargs: Any) -> None:
-        sources = [_document_source(doc) for doc in documents]
+        sources = [document_source(doc) for doc in documents]
         self._finish(run_id, SpanStatus.OK, attributes={a.RETRIEVAL_SOURCES: sources})
 
     def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
-        self._finish(run_id, _status_of(error), _describe(error))
+        self._finish(run_id, status_of(error), describe(error))
 
     def on_custom_event(
         self,
@@ -412,104 +427,8 @@ class SpanRecorder(BaseCallbackHandler):
                 attributes={
                     a.OPERATION: "retrieve",
                     a.DATA_SOURCE_ID: collection,
-                    a.RETRIEVAL_QUERY: _clip(str(data.get("query", ""))),
+                    a.RETRIEVAL_QUERY: clip(str(data.get("query", ""))),
                     a.RETRIEVAL_SOURCES: list(data.get("sources") or []),
                 },
             )
         )
-
-
-def _clip(text: Any) -> Any:
-    if isinstance(text, str) and len(text) > TEXT_LIMIT:
-        return text[:TEXT_LIMIT] + f"... [{len(text) - TEXT_LIMIT} more characters]"
-    return text
-
-
-def _message(message: BaseMessage) -> dict[str, Any]:
-    role = {"human": "user", "ai": "assistant"}.get(message.type, message.type)
-    content = message.content if isinstance(message.content, str) else str(message.content)
-    out: dict[str, Any] = {"role": role, "content": _clip(content)}
-    tool_calls = getattr(message, "tool_calls", None)
-    if tool_calls:
-        out["tool_calls"] = [
-            {"id": c.get("id"), "name": c["name"], "arguments": c["args"]} for c in tool_calls
-        ]
-    if isinstance(message, ToolMessage):
-        out["tool_call_id"] = message.tool_call_id
-    return out
-
-
-def _answer_attributes(response: LLMResult, opened: _Open) -> dict[str, Any]:
-    attributes: dict[str, Any] = {}
-    generation = (
-        response.generations[0][0] if response.generations and response.generations[0] else None
-    )
-    end = now_ns()
-    output_tokens: int | None = None
-    if isinstance(generation, ChatGeneration):
-        message = generation.message
-        attributes[a.OUTPUT_MESSAGES] = [_message(message)]
-        usage = getattr(message, "usage_metadata", None)
-        if usage:
-            attributes[a.INPUT_TOKENS] = int(usage.get("input_tokens", 0))
-            output_tokens = int(usage.get("output_tokens", 0))
-            attributes[a.OUTPUT_TOKENS] = output_tokens
-        meta = message.response_metadata or {}
-        model_name = meta.get("model_name") or meta.get("model")
-        if model_name:
-            attributes[a.RESPONSE_MODEL] = str(model_name)
-        reason = meta.get("finish_reason") or meta.get("done_reason")
-        if reason:
-            attributes[a.FINISH_REASONS] = [str(reason)]
-    elif generation is not None:
-        attributes[a.OUTPUT_MESSAGES] = [{"role": "assistant", "content": _clip(generation.text)}]
-    first = opened.first_token_ns
-    if first is not None:
-        attributes[a.TIME_TO_FIRST_TOKEN_MS] = round((first - opened.start_ns) / 1e6, 3)
-    if output_tokens:
-        seconds = (end - (first or opened.start_ns)) / 1e9
-        if seconds > 0:
-            attributes[a.TOKENS_PER_SECOND] = round(output_tokens / seconds, 2)
-    return attributes
-
-
-def _document_source(doc: Any) -> dict[str, Any]:
-    metadata = dict(getattr(doc, "metadata", {}) or {})
-    score = metadata.pop("score", metadata.pop("relevance_score", None))
-    return {
-        "id": getattr(doc, "id", None) or metadata.get("id"),
-        "source": metadata.get("source"),
-        "score": score,
-        "text": _clip(str(getattr(doc, "page_content", "")))[:1000],
-        "metadata": metadata,
-    }
-
-
-def _did_work(outputs: Any) -> bool:
-    # counters and other private state are bookkeeping; changing the conversation or the
-    # flow is work worth a span
-    if isinstance(outputs, dict):
-        return any(outputs.get(key) for key in ADVISOR_WORK_KEYS)
-    return False
-
-
-def _advisor_effect(outputs: Any, opened: _Open) -> dict[str, Any] | None:
-    if opened.kind is not SpanKind.ADVISOR or not isinstance(outputs, dict):
-        return None
-    effect: dict[str, Any] = {"springlet.advisor.updated": sorted(str(k) for k in outputs)}
-    if outputs.get("jump_to"):
-        effect["springlet.advisor.jump_to"] = str(outputs["jump_to"])
-    return effect
-
-
-def _status_of(error: BaseException) -> SpanStatus:
-    import asyncio
-
-    if isinstance(error, asyncio.CancelledError | KeyboardInterrupt | GeneratorExit):
-        return SpanStatus.CANCELLED
-    return SpanStatus.ERROR
-
-
-def _describe(error: BaseException) -> str:
-    text = str(error)
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -63,12 +63,18 @@ class SpanPipeline:
         return marker.done.wait(timeout)
 
     def close(self, timeout: float | None = 10.0) -> None:
+        """Write what is queued, then close the sinks (on the writer thread, which owns
+        their connections)."""
         if self._closed:
             return
         self._closed = True
-        if self._thread is not None:
+        if self._thread is not None and self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout)
+        else:
+            self._close_sinks()
+
+    def _close_sinks(self) -> None:
         for sink in self.sinks:
             self._guard(sink, sink.close)
 
@@ -97,6 +103,7 @@ class SpanPipeline:
                 if isinstance(item, _Flush):
                     item.done.set()
             if any(item is _STOP for item in items):
+                self._close_sinks()
                 return
 
     def _deliver(self, batch: list[Span]) -> None:

@@ -94,7 +94,7 @@ class TraceStore:
         self.retention_runs = retention_runs
         self._local = threading.local()
         self._pending: list[Span] = []
-        self._finished_since_prune = 0
+        self._finished_since_prune = PRUNE_EVERY  # prune on the first finished run
 
     @classmethod
     def in_dir(cls, data_dir: Path, **retention: Any) -> TraceStore:
@@ -144,6 +144,8 @@ class TraceStore:
             raise
 
     def close(self) -> None:
+        if self._pending:  # a batch refused while the file was locked: one last try
+            self.write([])
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
