@@ -1,0 +1,60 @@
+"""The README's main job, end to end: the example agent answers on the embedded model,
+offline, after a real tool call — through the `springlet` command a user types."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def acme(tmp_path: Path, example_workspace: Path) -> Path:
+    target = tmp_path / "acme"
+    shutil.copytree(example_workspace, target, ignore=shutil.ignore_patterns(".springlet"))
+    return target
+
+
+def springlet(*args: str, workspace: Path) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "SPRINGLET_WORKSPACE": str(workspace),
+        # nothing listens here, so `auto` must fall back to the embedded model
+        "OLLAMA_HOST": "http://127.0.0.1:9",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "springlet", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+
+
+def test_orders_agent_answers_offline_with_a_tool_call(acme: Path) -> None:
+    done = springlet("run", "orders", "Where is my order A-1001?", "--json", workspace=acme)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["status"] == "ok"
+    assert result["model"] == "embedded:smollm2"
+    assert "no Ollama" in result["model_reason"]
+    [call] = result["tool_calls"]
+    assert (call["name"], call["arguments"], call["ok"]) == (
+        "get_order_status",
+        {"order_id": "A-1001"},
+        True,
+    )
+    assert "shipped" in call["result"]
+    assert result["text"].strip()
+    assert result["run_id"]
+    # the run was traced, and the trace can be shown
+    shown = springlet("traces", "show", result["run_id"], workspace=acme)
+    assert shown.returncode == 0, shown.stderr
+    assert "get_order_status" in shown.stdout
