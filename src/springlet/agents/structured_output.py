@@ -9,6 +9,7 @@ call, so the stored conversation keeps only the answer that fit.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -48,20 +49,37 @@ class StructuredAnswer(AgentMiddleware[AgentState[Any], Any]):
                 as_call = as_tool_call_message(exc.ai_message, self.tool_names)
                 if as_call is not None:  # a tool call written as text, not a bad answer
                     return ModelResponse(result=[as_call])
-                answer, problem = exc.ai_message, f"it is not valid JSON ({exc.source})"
+                answer: list[Any] = [exc.ai_message]
+                problem = f"it is not valid JSON ({exc.source})"
             else:
-                found = self.problem(response.structured_response)
+                final = _last_ai(response)
+                if response.structured_response is None and final.tool_calls:
+                    return response  # a tool step on the way to the answer
+                value, found = self.answer_of(response)
                 if found is None:
-                    return response
-                answer, problem = _last_ai(response), found
+                    return ModelResponse(result=response.result, structured_response=value)
+                answer, problem = list(response.result), found
             if attempt == self.retries:
                 raise StructuredAnswerError(
                     f"the model's answer does not fit the output schema after "
                     f"{self.retries + 1} attempts: {problem}",
                     hint="simplify `output`, or use a model that follows JSON schemas",
                 )
-            messages = [*messages, answer, _feedback(problem)]
+            messages = [*messages, *answer, _feedback(problem)]
         raise AssertionError("unreachable")
+
+    def answer_of(self, response: ModelResponse) -> tuple[Any, str | None]:
+        """The structured answer of `response` and what is wrong with it (None: fits).
+        A model without native structured output may answer JSON as text: parse it."""
+        value = response.structured_response
+        if value is None:
+            text = _last_ai(response).text.strip()
+            text = text.removeprefix("```json").removeprefix("```").removesuffix("```")
+            try:
+                value = json.loads(text)
+            except json.JSONDecodeError as exc:
+                return None, f"it is not valid JSON ({exc.msg} at char {exc.pos})"
+        return value, self.problem(value)
 
     def problem(self, value: Any) -> str | None:
         """What is wrong with `value` for the schema; None when it fits (or is absent)."""
