@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import socket
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -108,3 +112,54 @@ def test_export_json_and_finetune(workspace: Path, tmp_path: Path) -> None:
 def test_no_store_yet_is_a_clear_error(workspace: Path) -> None:
     code, out = invoke(workspace, "list")
     assert code == 1 and "no traces recorded yet" in out and "springlet run" in out
+
+
+class _Collector(BaseHTTPRequestHandler):
+    def do_POST(self) -> None:
+        from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+            ExportTraceServiceRequest,
+        )
+
+        message = ExportTraceServiceRequest()
+        message.ParseFromString(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.spans.extend(  # type: ignore[attr-defined]
+            s for rs in message.resource_spans for sc in rs.scope_spans for s in sc.spans
+        )
+        self.send_response(200)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_export_otlp_to_the_configured_collector(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("opentelemetry.exporter.otlp.proto.http")
+    run_id = record(workspace, "helpdesk", "A-1", "It shipped.")
+    server = HTTPServer(("127.0.0.1", 0), _Collector)
+    server.spans = []  # type: ignore[attr-defined]
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{server.server_port}")
+    try:
+        code, out = invoke(workspace, "export", run_id, "--format", "otlp")
+    finally:
+        server.shutdown()
+    assert code == 0 and "sent 4 spans of 1 runs" in out
+    names = [s.name for s in server.spans]  # type: ignore[attr-defined]
+    assert names[0] == "invoke_agent helpdesk" and len(names) == 4
+
+
+def test_export_otlp_to_an_unreachable_collector_is_a_clear_error(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("opentelemetry.exporter.otlp.proto.http")
+    run_id = record(workspace, "helpdesk", "A-1", "It shipped.")
+    with socket.socket() as probe:  # a port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("OTEL_EXPORTER_OTLP_TIMEOUT", "1")
+    code, out = invoke(workspace, "export", run_id, "--format", "otlp")
+    assert code == 1 and "did not accept" in out and "Traceback" not in out

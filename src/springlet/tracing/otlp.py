@@ -61,7 +61,12 @@ class OtlpSink:
             return
         result = self.exporter.export([self._readable(s) for s in finished])
         if result != self._otel.SpanExportResult.SUCCESS:
-            raise OtlpExportError(f"the OTLP collector did not accept {len(finished)} spans")
+            endpoint = getattr(self.exporter, "_endpoint", None) or "the OTLP endpoint"
+            raise OtlpExportError(
+                f"the OTLP collector at {endpoint} did not accept {len(finished)} spans",
+                hint="check OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT "
+                "and that the collector is running (it logs why it refused)",
+            )
 
     def close(self) -> None:
         self.exporter.shutdown()
