@@ -14,8 +14,8 @@ from langchain_core.retrievers import BaseRetriever
 from langchain_core.tools import StructuredTool, ToolException, tool
 
 from springlet.testing import Fail, Reply, ScriptedChatModel, ToolCall
-from springlet.tracing import SpanKind, SpanStatus, Tracer, TraceStore
-from springlet.tracing.handler import RETRIEVAL_EVENT
+from springlet.tracing import SpanKind, SpanStatus, Tracer, TraceStore, record_retrieval
+from springlet.tracing.retrieval import RETRIEVAL_EVENT
 
 from .conftest import stored_tree
 
@@ -258,3 +258,28 @@ def test_streamed_answer_records_time_to_first_token_and_rate(
     assert 0 <= model.attributes["springlet.time_to_first_token_ms"] <= model.duration_ms
     assert model.attributes["springlet.tokens_per_second"] > 0
     assert model.attributes["gen_ai.output.messages"][0]["content"] == "one two three four"
+
+
+async def test_record_retrieval_from_an_async_tool(tracer: Tracer, store: TraceStore) -> None:
+    @tool
+    async def search_faq(query: str) -> str:
+        """Search the FAQ."""
+        sources = [{"source": "faq.md#returns", "score": 0.83, "text": "30 days"}]
+        assert record_retrieval("faq", query, sources, duration_ms=2.5)
+        return "30 days"
+
+    steps = [ToolCall("search_faq", {"query": "returns"}), Reply("30 days.")]
+    agent = create_agent(ScriptedChatModel(steps=steps), [search_faq])
+    async with tracer.run(agent="helpdesk", model="scripted:test") as run:
+        await agent.ainvoke({"messages": [("user", "q")]}, {"callbacks": run.callbacks})
+    assert stored_tree(tracer, store, run.run_id) == [
+        (0, "agent", "invoke_agent helpdesk", "ok"),
+        (1, "model", M, "ok"),
+        (1, "tool", "execute_tool search_faq", "ok"),
+        (2, "retrieval", "retrieve faq", "ok"),
+        (1, "model", M, "ok"),
+    ]
+    retrieval = store.spans(run.run_id)[3]
+    assert retrieval.attributes["springlet.retrieval.sources"][0]["score"] == 0.83
+    assert retrieval.duration_ms == pytest.approx(2.5, abs=0.01)
+    assert not record_retrieval("faq", "outside any run", [])

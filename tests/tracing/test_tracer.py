@@ -35,3 +35,16 @@ def test_importing_tracing_does_not_import_langchain() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_caller_chosen_run_id_is_kept_and_exports_over_otlp() -> None:
+    from springlet.tracing.otlp import _span_id, _trace_id
+
+    sink = MemorySink()
+    tracer = Tracer([sink])
+    with tracer.run(agent="router", run_id="route-7") as run:
+        pass
+    assert tracer.flush()
+    assert run.run_id == "route-7" and sink.spans()[0].trace_id == "route-7"
+    assert _trace_id("route-7") == _trace_id("route-7") != 0
+    assert 0 < _span_id("route-7") < 2**64

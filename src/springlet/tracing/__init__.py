@@ -18,7 +18,8 @@ KeyboardInterrupt) left it; spans still open then are kept, marked the same way.
 opened while a traced tool runs (an agent used as a tool) joins the caller's trace below
 that tool span. Spans are redacted and written on a background thread; `tracer.flush()`
 waits for them. Library users add sinks implementing `TraceSink` (`write(spans)`,
-`close()`).
+`close()`). A retrieval that is not a LangChain retriever is recorded with
+`record_retrieval(collection, query, sources)` from inside the run (a tool, an advisor).
 
 Span attributes follow the OpenTelemetry GenAI conventions (`springlet.tracing.spans`).
 This package imports langchain only when a run's callback handler is first needed.
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 from springlet.tracing.pipeline import TracingWriteWarning
 from springlet.tracing.redaction import REDACTED, Redactor
+from springlet.tracing.retrieval import record_retrieval
 from springlet.tracing.sinks import MemorySink, TraceSink
 from springlet.tracing.spans import Span, SpanKind, SpanStatus
 from springlet.tracing.store import STORE_FILE, RunSummary, TraceStore
@@ -47,4 +49,5 @@ __all__ = [
     "TraceStore",
     "Tracer",
     "TracingWriteWarning",
+    "record_retrieval",
 ]

@@ -30,12 +30,8 @@ from springlet.tracing._attributes import (
     message_dict,
     status_of,
 )
+from springlet.tracing.retrieval import RETRIEVAL_EVENT
 from springlet.tracing.spans import Span, SpanKind, SpanStatus, new_span_id, now_ns
-
-RETRIEVAL_EVENT = "springlet.retrieval"
-"""Name of the custom event a retriever that is not a LangChain retriever dispatches:
-`dispatch_custom_event("springlet.retrieval", {"query": ..., "sources": [{"source":
-..., "score": ..., "text": ...}], "collection": ..., "duration_ms": ...})`."""
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ over OTLP/HTTP, configured by the standard `OTEL_EXPORTER_OTLP_*` variables
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Sequence
 from types import SimpleNamespace
 from typing import Any
@@ -73,7 +75,7 @@ class OtlpSink:
 
     def _readable(self, span: Span) -> Any:
         o = self._otel
-        trace_id = int(span.trace_id, 16)
+        trace_id = _trace_id(span.trace_id)
         context = o.SpanContext(trace_id, _span_id(span.span_id), False, o.TraceFlags(1))
         parent = None
         if span.parent_id is not None:
@@ -110,9 +112,22 @@ def export_otlp(spans: Sequence[Span], exporter: Any = None) -> int:
     return sum(1 for s in spans if s.finished)
 
 
+def _trace_id(trace_id: str) -> int:
+    if _HEX32.fullmatch(trace_id):
+        return int(trace_id, 16)
+    # a run id chosen by the caller: a stable 128-bit id derived from it
+    return int.from_bytes(hashlib.sha256(trace_id.encode()).digest()[:16], "big")
+
+
 def _span_id(span_id: str) -> int:
     # run ids are 128-bit; OTel span ids are 64-bit: their last 16 hex digits serve
-    return int(span_id[-16:], 16)
+    if _HEX16.fullmatch(span_id[-16:]):
+        return int(span_id[-16:], 16)
+    return int.from_bytes(hashlib.sha256(span_id.encode()).digest()[:8], "big")
+
+
+_HEX32 = re.compile(r"[0-9a-fA-F]{32}")
+_HEX16 = re.compile(r"[0-9a-fA-F]{16}")
 
 
 def _attribute(value: Any) -> Any:

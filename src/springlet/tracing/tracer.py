@@ -92,10 +92,13 @@ class Tracer:
         session_id: str | None = None,
         input: Any = None,
         attributes: dict[str, Any] | None = None,
+        run_id: str | None = None,
     ) -> RunScope:
-        """Open a run; use as `with` / `async with`. See the package docstring."""
+        """Open a run; use as `with` / `async with`. See the package docstring.
+        `run_id` lets a caller that already named the run (a router) keep its id."""
         return RunScope(
             self,
+            run_id=run_id,
             agent=agent,
             model=model,
             session_id=session_id,
@@ -127,11 +130,12 @@ class RunScope:
         session_id: str | None,
         input: Any,
         attributes: dict[str, Any],
+        run_id: str | None = None,
     ) -> None:
         from springlet.tracing.handler import ACTIVE_TOOL
 
         self.tracer = tracer
-        self.run_id = new_id()
+        self.run_id = run_id or new_id()
         parent = ACTIVE_TOOL.get()
         if parent is not None and tracer.enabled:
             parent.recorder.delegate(parent.callback_run_id)
