@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+from pydantic import BaseModel
+
 from springlet import Workspace
 from springlet.testing import Reply, ToolCall
 
@@ -107,3 +109,20 @@ def test_agent_as_tool_runs_the_sub_agent_in_its_own_run(make_workspace: MakeWor
     assert [c.name for c in result.tool_calls] == ["translator"]
     # the sub-agent's own messages stay in its own run
     assert [m["role"] for m in result.messages] == ["human", "ai", "tool", "ai"]
+
+
+class OrderAnswer(BaseModel):
+    status: str
+    eta_days: int
+
+
+def test_a_pydantic_model_from_python_gives_typed_answers(make_workspace: MakeWorkspace) -> None:
+    ws = make_workspace(
+        [Reply('{"status": "shipped"}'), Reply('{"status": "shipped", "eta_days": 2}')]
+    )
+    typed = ws.agent("a").with_output(OrderAnswer)
+    assert typed is ws.agent("a").with_output(OrderAnswer)  # built once
+    result = typed.run("Where is A-1001?")
+    assert result.output == OrderAnswer(status="shipped", eta_days=2)
+    assert result.to_json()["output"] == {"status": "shipped", "eta_days": 2}
+    assert ws.loaded.agents["a"].output is None  # the loaded spec is untouched

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,7 @@ from springlet.errors import SpringletError
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
     from langgraph.graph.state import CompiledStateGraph
+    from pydantic import BaseModel
 
     from springlet.agents.spec import AgentSpec
     from springlet.models.resolve import ResolvedChatModel
@@ -49,12 +51,31 @@ class Agent(RunnableAgent):
         graph: CompiledStateGraph[Any, Any, Any, Any],
         resolved: ResolvedChatModel,
         has_memory: bool,
+        output_model: type[BaseModel] | None = None,
     ) -> None:
         self.ws = ws
         self.spec = spec
         self.graph = graph
         self.resolved = resolved
         self.has_memory = has_memory
+        self.output_model = output_model
+        self._typed: dict[type[BaseModel], Agent] = {}
+        self._typed_lock = threading.Lock()
+
+    def with_output(self, model: type[BaseModel]) -> Agent:
+        """This agent answering with instances of `model` (validated; an answer that
+        does not fit is asked for again). Built once per model, then reused.
+
+        ```python
+        order = ws.agent("orders").with_output(OrderStatus).run("Where is A-1001?").output
+        ```
+        """
+        with self._typed_lock:
+            if model not in self._typed:
+                from springlet.agents.factory import build_agent
+
+                self._typed[model] = build_agent(self.ws, self.name, output=model)
+            return self._typed[model]
 
     @property
     def name(self) -> str:
@@ -203,7 +224,9 @@ class Agent(RunnableAgent):
             ),
         )
         output: Any = state.get("structured_response")
-        if output is not None and hasattr(output, "model_dump"):
+        if output is not None and self.output_model is not None:
+            output = self.output_model.model_validate(output)
+        elif output is not None and hasattr(output, "model_dump"):
             output = output.model_dump()
         return RunResult(
             run_id=ctx.run_id,

@@ -15,22 +15,29 @@ from springlet.errors import SpringletError, WorkspaceError
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
+    from pydantic import BaseModel
 
     from springlet.agents.agent import Agent
     from springlet.workspace.workspace import Workspace
 
 
-def build_agent(ws: Workspace, name: str) -> Agent:
-    """The runnable agent `name` of `ws` (routers included)."""
+def build_agent(ws: Workspace, name: str, *, output: type[BaseModel] | None = None) -> Agent:
+    """The runnable agent `name` of `ws` (routers included); `output` replaces the
+    agent's `output:` schema with a pydantic model whose instances the runs return."""
     spec = ws.loaded.agents[name]
     if not isinstance(spec, AgentSpec):
         from springlet.agents.router import build_router
 
         return build_router(ws, spec)  # type: ignore[return-value]
-    return _build_tool_agent(ws, spec)
+    if output is not None:
+        # a copy for this output type; the loaded spec stays as the file says
+        spec = spec.model_copy(update={"output": output.model_json_schema()})
+    return _build_tool_agent(ws, spec, output)
 
 
-def _build_tool_agent(ws: Workspace, spec: AgentSpec) -> Agent:
+def _build_tool_agent(
+    ws: Workspace, spec: AgentSpec, output: type[BaseModel] | None = None
+) -> Agent:
     from langchain.agents import create_agent
 
     from springlet.agents.agent import Agent
@@ -60,6 +67,7 @@ def _build_tool_agent(ws: Workspace, spec: AgentSpec) -> Agent:
         graph=graph,
         resolved=resolved,
         has_memory=checkpointer is not None,
+        output_model=output,
     )
 
 

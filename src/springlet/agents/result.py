@@ -59,5 +59,7 @@ class RunResult:
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
+        if hasattr(self.output, "model_dump"):
+            data["output"] = self.output.model_dump(mode="json")
         data["usage"]["total_tokens"] = self.usage.total_tokens
         return data
