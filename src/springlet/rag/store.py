@@ -336,11 +336,8 @@ class KnowledgeStore:
         return {int(r[0]): dict(zip(keys, r, strict=True)) for r in rows}
 
     def vectors(self, cid: int, ids: Sequence[int]) -> dict[int, np.ndarray[Any, Any]]:
-        rows = self._query(
-            f"SELECT rowid, embedding FROM vec_{cid} WHERE rowid IN {_JSON_IDS}",
-            (json.dumps(list(ids)),),
-        )
-        return {int(i): np.frombuffer(blob, dtype=np.float32) for i, blob in rows}
+        """Unit vectors of these chunks (from the in-memory copy; vec0 would scan)."""
+        return self._matrix(cid).vectors(ids)
 
 
 class _VectorMatrix:
@@ -371,15 +368,25 @@ class _VectorMatrix:
         top = top[np.argsort(-sims[top], kind="stable")]
         return [(int(self.ids[i]), float(1.0 - sims[i])) for i in top]
 
-    def distances(self, query: bytes, ids: Sequence[int]) -> dict[int, float]:
+    def _rows(self, ids: Sequence[int]) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+        """(ids present, their row numbers) for the wanted chunk ids."""
         wanted = np.asarray(list(ids), dtype=np.int64)
         if not len(wanted) or not len(self.ids):
-            return {}
-        rows = np.searchsorted(self.ids, wanted)
-        rows = np.clip(rows, 0, len(self.ids) - 1)
+            return wanted[:0], wanted[:0]
+        rows = np.clip(np.searchsorted(self.ids, wanted), 0, len(self.ids) - 1)
         found = self.ids[rows] == wanted
-        sims = self._similarities(query, rows[found])
-        return {int(i): float(1.0 - s) for i, s in zip(wanted[found], sims, strict=True)}
+        return wanted[found], rows[found]
+
+    def distances(self, query: bytes, ids: Sequence[int]) -> dict[int, float]:
+        present, rows = self._rows(ids)
+        if not len(rows):
+            return {}
+        sims = self._similarities(query, rows)
+        return {int(i): float(1.0 - s) for i, s in zip(present, sims, strict=True)}
+
+    def vectors(self, ids: Sequence[int]) -> dict[int, np.ndarray[Any, Any]]:
+        present, rows = self._rows(ids)
+        return {int(i): self.matrix[r] for i, r in zip(present, rows, strict=True)}
 
 
 def _bump_version(conn: sqlite3.Connection, cid: int) -> None:
