@@ -150,3 +150,17 @@ def test_prompt_with_a_bad_var_exits_2(workspace: Path) -> None:
     assert code == 2
     assert "who" in err  # the missing required input is named too
     assert "times" in err
+
+
+def test_run_never_prints_a_tool_call_written_as_text(workspace: Path, script: str) -> None:
+    register_script(
+        script,
+        [
+            Reply('<tool_call>{"name": "get_order_status", "arguments": {"order_id": "A-1"}}'),
+            Reply("{braces} are fine in an answer."),
+        ],
+    )
+    code, out, err = cli("run", "-w", str(workspace), "a", "Where is A-1?")
+    assert code == 0
+    assert out == "{braces} are fine in an answer.\n"
+    assert "-> get_order_status(order_id='A-1')" in err
