@@ -329,7 +329,7 @@ def test_run_failed_event_carries_the_error(make_workspace: MakeWorkspace) -> No
     assert "ran out" in events[-1].error
 
 
-def test_instructions_are_rendered_per_call(make_workspace: MakeWorkspace) -> None:
+def test_instructions_are_rendered_for_the_run(make_workspace: MakeWorkspace) -> None:
     seen: list[str] = []
 
     def respond(messages: Any, tools: Any) -> Reply:

@@ -13,6 +13,7 @@ from typing import Any
 from langchain.agents.middleware import AgentMiddleware, AgentState, ModelRequest, ModelResponse
 from langchain_core.messages import AnyMessage, SystemMessage, ToolMessage
 
+from springlet.agents.run_context import current_run
 from springlet.prompts.template import render
 
 ModelHandler = Callable[[ModelRequest], Awaitable[ModelResponse]]
@@ -25,10 +26,30 @@ class Instructions(AgentMiddleware[AgentState[Any], Any]):
         super().__init__()
         self.template = template
         self.agent_name = agent_name
+        self._static = None if _has_markup(template) else SystemMessage(self._render())
 
     async def awrap_model_call(self, request: ModelRequest, handler: ModelHandler) -> Any:
-        text = render(self.template, {}, what=f"instructions of agent '{self.agent_name}'")
-        return await handler(request.override(system_message=SystemMessage(text)))
+        return await handler(request.override(system_message=self._message()))
+
+    def _message(self) -> SystemMessage:
+        """The static text as is; a template rendered once per run ({{ now }} is the
+        run's start), not once per model call."""
+        if self._static is not None:
+            return self._static
+        ctx = current_run.get()
+        if ctx is None:
+            return SystemMessage(self._render())
+        message: SystemMessage | None = ctx.memo.get("instructions")
+        if message is None:
+            message = ctx.memo["instructions"] = SystemMessage(self._render())
+        return message
+
+    def _render(self) -> str:
+        return render(self.template, {}, what=f"instructions of agent '{self.agent_name}'")
+
+
+def _has_markup(template: str) -> bool:
+    return any(mark in template for mark in ("{{", "{%", "{#"))
 
 
 class MemoryWindow(AgentMiddleware[AgentState[Any], Any]):

@@ -33,6 +33,8 @@ class RunContext:
     call_counts: dict[str, int] = field(default_factory=dict)
     sources: list[dict[str, Any]] = field(default_factory=list)
     loop: asyncio.AbstractEventLoop | None = None
+    memo: dict[str, Any] = field(default_factory=dict)
+    """What middleware computes once per run (the rendered instructions, ...)."""
 
 
 current_run: ContextVar[RunContext | None] = ContextVar("springlet_current_run", default=None)
