@@ -69,3 +69,14 @@ def test_expectations_on_structured_answers() -> None:
         "field summary is 'bad', expected 'ok'",
     ]
     assert list(check_expectation(ExpectSpec(equals="x"), " x\n")) == []
+
+
+def test_model_option_runs_every_case_on_that_model(tmp_path: Path, script: str) -> None:
+    write_workspace(tmp_path, "not-registered")  # the files name a model that is not there
+    register_script(script, lambda messages, tools: Reply("cat"))
+    args = ["test", "-w", str(tmp_path), "--model", f"scripted:{script}", "echo"]
+    result = CliRunner().invoke(main, args, catch_exceptions=False)
+    assert "2 passed, 0 failed" in result.stdout
+    assert result.exit_code == 0
+    bad = CliRunner().invoke(main, ["test", "-w", str(tmp_path), "--model", "nope:x"])
+    assert bad.exit_code == 2

@@ -44,10 +44,13 @@ class CaseOutcome:
 @click.command()
 @workspace_option
 @click.argument("names", nargs=-1, metavar="[NAME]...")
+@click.option("--model", "model", help="Run every case on this model (e.g. ollama:qwen2.5:7b).")
 @handle_errors
-def test(workspace: Path, names: tuple[str, ...]) -> None:
+def test(workspace: Path, names: tuple[str, ...], model: str | None) -> None:
     """Run the tests: cases of prompts and agents (all, or only NAMEs)."""
     ws = open_workspace(workspace)
+    if model is not None:
+        ws = on_model(ws, model)
     with ws:
         unknown = sorted(set(names) - set(ws.loaded.prompts) - set(ws.loaded.agents))
         if unknown:
@@ -61,6 +64,28 @@ def test(workspace: Path, names: tuple[str, ...]) -> None:
     failed = sum(not o.passed for o in outcomes)
     click.echo(f"{len(outcomes) - failed} passed, {failed} failed")
     sys.exit(EXIT_FAILED if failed else EXIT_OK)
+
+
+def on_model(ws: Workspace, model: str) -> Workspace:
+    """`ws` with every prompt, agent and router, and the default, on `model`."""
+    import dataclasses
+
+    from springlet.models.reference import parse_model_ref
+    from springlet.workspace.workspace import Workspace
+
+    try:
+        ref = parse_model_ref(model)
+    except ValueError as exc:
+        click.echo(f"error: --model: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    loaded = ws.loaded
+    moved = dataclasses.replace(
+        loaded,
+        settings=loaded.settings.model_copy(update={"default_model": ref}),
+        prompts={n: p.model_copy(update={"model": ref}) for n, p in loaded.prompts.items()},
+        agents={n: a.model_copy(update={"model": ref}) for n, a in loaded.agents.items()},
+    )
+    return Workspace(moved, tracing=ws.tracing)
 
 
 def run_cases(ws: Workspace, only: set[str]) -> Iterator[CaseOutcome]:
