@@ -204,7 +204,7 @@ def bench_queries(size: int, queries: int) -> None:
             hits += len(exact & {i for i, _ in found})
         store.close()
     print(f"query at {size:,} chunks ({queries} queries; filled in {fill_s:.1f} s)")
-    print(f"  vector KNN (sqlite-vec)      {_percentiles(knn_ms)}")
+    print(f"  vector KNN (exact, cached)   {_percentiles(knn_ms)}")
     print(f"  hybrid retrieve (KNN + FTS5) {_percentiles(hybrid_ms)}")
     print(f"  recall@5 vs brute force      {hits / (5 * queries):.3f}")
 
