@@ -34,7 +34,7 @@ from springlet.workspace.workspace import Workspace, load_workspace
 if TYPE_CHECKING:
     from springlet.agents.agent import Agent
     from springlet.agents.result import RunResult
-    from springlet.chat_client import ChatClient
+    from springlet.chat_client import ChatAdvisor, ChatClient
 
 __version__ = "0.1.0"
 
@@ -42,10 +42,12 @@ _LAZY: dict[str, str] = {
     "Agent": "springlet.agents.agent",
     "RunResult": "springlet.agents.result",
     "ChatClient": "springlet.chat_client",
+    "ChatAdvisor": "springlet.chat_client",
 }
 
 __all__ = [
     "Agent",
+    "ChatAdvisor",
     "ChatClient",
     "ModelError",
     "NotFoundError",

@@ -73,3 +73,20 @@ def test_fallback_when_the_model_cannot_choose(
     ws = make_router(make_workspace, script_name, chooser)
     result = ws.agent("desk").run("zzz qqq")
     assert result.route == "a"
+
+
+def test_routed_run_id_is_the_id_of_its_trace(
+    make_workspace: MakeWorkspace, script_name: str
+) -> None:
+    from springlet import Workspace as WorkspaceClass
+    from springlet.tracing import MemorySink
+
+    ws = make_router(make_workspace, script_name, ScriptedChatModel(steps=[]))
+    sink = MemorySink()
+    traced = WorkspaceClass(ws.loaded, tracing=sink)
+    events = list(traced.agent("desk").stream("where is my order"))
+    result = events[-1].result  # type: ignore[attr-defined]
+    chosen = next(e for e in events if isinstance(e, RouteChosen))
+    traced.close()
+    assert chosen.run_id == result.run_id
+    assert {s.run_id for s in sink.spans()} == {result.run_id}

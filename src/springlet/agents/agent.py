@@ -99,10 +99,11 @@ class Agent(RunnableAgent):
     ) -> RunResult:
         from springlet.agents.tracing_hook import run_tracer
 
+        # a router hands its own run id down, so its RouteChosen event and the trace agree
         scope = run_tracer(self.ws).run(
-            agent=self.name, model=self.model, session_id=session_id, input=message
+            agent=self.name, model=self.model, session_id=session_id, input=message, run_id=run_id
         )
-        run_id = run_id or scope.run_id
+        run_id = scope.run_id
         session = session_id or run_id
         ctx = RunContext(
             run_id=run_id,
