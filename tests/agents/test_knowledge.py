@@ -61,3 +61,22 @@ def test_tool_mode_lets_the_model_search(make_workspace: MakeWorkspace) -> None:
     assert call.name == "search_manual"
     assert "red and blue" in call.result
     assert any(s["path"] == "knowledge/manual/colors.md" for s in result.sources)
+
+
+def test_retrievals_are_recorded_in_the_trace(make_workspace: MakeWorkspace) -> None:
+    from springlet import Workspace as WorkspaceClass
+    from springlet.tracing import MemorySink
+
+    ws = knowledge_workspace(
+        make_workspace,
+        lambda messages, tools: Reply("ok"),
+        "knowledge:\n  - collection: manual\n    top_k: 1\n",
+    )
+    sink = MemorySink()
+    traced = WorkspaceClass(ws.loaded, tracing=sink)
+    result = traced.agent("a").run("How do I reset the power button?")
+    traced.close()
+    kinds = [s.kind for s in sink.spans(result.run_id)]
+    assert kinds.count("retrieval") == 1
+    [retrieval] = [s for s in sink.spans(result.run_id) if s.kind == "retrieval"]
+    assert "reset.md" in str(retrieval.attributes)

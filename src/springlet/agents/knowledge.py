@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from springlet.agents.events import RetrievalDone
 from springlet.agents.run_context import current_run
 from springlet.errors import SpringletError
+from springlet.tracing import record_retrieval
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -48,3 +49,4 @@ def report_sources(collection: str, query: str, sources: list[Any]) -> None:
     found = tuple(source.to_dict() for source in sources)
     ctx.sources.extend(found)
     ctx.emit(RetrievalDone(ctx.run_id, ctx.step, collection, query, found))
+    record_retrieval(collection, query, found)
