@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -36,8 +37,9 @@ class LoadedWorkspace:
     files: dict[str, Path] = field(default_factory=dict)
     """`"agent:NAME"` / `"prompt:NAME"` / `"collection:NAME"` -> the file that defines it."""
 
-    @property
+    @cached_property
     def data_dir(self) -> Path:
+        """Traces, memory and indexes live here (resolved once: runs ask on every start)."""
         return (self.root / self.settings.data_dir).resolve()
 
     @property
