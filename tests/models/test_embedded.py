@@ -239,7 +239,8 @@ async def test_stream_in_thread_closes_the_generator_when_the_consumer_stops() -
     async for item in stream_in_thread(endless):
         if item == 3:
             break
-    await asyncio.wait_for(closed.wait(), 5)
+    await asyncio.wait_for(closed.wait(), 5)  # raises TimeoutError if it never closes
+    assert closed.is_set()
 
 
 def test_missing_model_file_is_reported_before_loading(tmp_path: Path) -> None:
