@@ -139,3 +139,17 @@ def test_python_dash_m_springlet_works() -> None:
         check=True,
     ).stdout
     assert "validate" in out and "Commands" in out
+
+
+@pytest.mark.parametrize("command", [["traces", "list"], ["models", "fit", "x:1b", "--json"]])
+def test_settings_only_commands_never_import_workspace_tools(
+    tmp_path: Path, command: list[str]
+) -> None:
+    marker = tmp_path / "imported"
+    (tmp_path / "tools").mkdir()
+    (tmp_path / "tools" / "side_effect.py").write_text(f"open({str(marker)!r}, 'w').close()\n")
+    (tmp_path / "springlet.yaml").write_text(
+        "data_dir: state\nollama: {host: 'http://127.0.0.1:9', timeout_s: 0.5}\n"
+    )
+    run_cli(*command, "-w", str(tmp_path))
+    assert not marker.exists()

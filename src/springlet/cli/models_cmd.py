@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from springlet.cli.common import handle_errors, workspace_option
-from springlet.errors import Problem, WorkspaceError
+from springlet.errors import WorkspaceError
 
 if TYPE_CHECKING:
     from springlet.models.fit import FitEstimate
@@ -27,23 +27,14 @@ def models() -> None:
 def _settings(workspace: Path) -> WorkspaceSettings:
     """springlet.yaml of the workspace (defaults when there is none); only the settings
     file is read, so listing models never imports the workspace's tools."""
-    from springlet.workspace.loader import SETTINGS_FILE
-    from springlet.workspace.settings import WorkspaceSettings
-    from springlet.workspace.validation import validate_document
-    from springlet.workspace.yaml_source import load_yaml
+    from springlet.workspace.settings_file import read_settings
 
-    path = workspace / SETTINGS_FILE
-    if not path.is_file():
-        return WorkspaceSettings()
-    source = load_yaml(path, path)
-    if isinstance(source, Problem):
-        raise WorkspaceError(f"{path} cannot be read", [source])
-    if source.data is None:
-        return WorkspaceSettings()
-    result = validate_document(WorkspaceSettings, source, "settings")
-    if isinstance(result, list):
-        raise WorkspaceError(f"{path} has problems (run `springlet validate`)", result)
-    return result
+    read = read_settings(workspace)
+    if read.problems:
+        raise WorkspaceError(
+            f"{workspace}/springlet.yaml has problems (run `springlet validate`)", read.problems
+        )
+    return read.settings
 
 
 def _catalog(workspace: Path) -> OllamaCatalog:

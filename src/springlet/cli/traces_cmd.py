@@ -30,9 +30,10 @@ UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 def open_store(workspace: Path) -> TraceStore:
     """The workspace's trace store (read side), with a clear error when there is none."""
     from springlet.tracing.store import STORE_FILE, TraceStore
-    from springlet.workspace.loader import load_workspace_files
+    from springlet.workspace.settings_file import read_settings
 
-    data_dir = load_workspace_files(workspace).data_dir
+    # only springlet.yaml is read: listing traces never imports the workspace's tools
+    data_dir = read_settings(workspace).data_dir(workspace)
     path = data_dir / STORE_FILE
     if not path.is_file():
         raise SpringletError(

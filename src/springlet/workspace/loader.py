@@ -19,10 +19,10 @@ from springlet.tools.discovery import discover_tools
 from springlet.workspace.loaded import LoadedWorkspace
 from springlet.workspace.references import check_references
 from springlet.workspace.settings import WorkspaceSettings
-from springlet.workspace.validation import validate_document, validate_with_salvage
+from springlet.workspace.settings_file import SETTINGS_FILE, read_settings
+from springlet.workspace.validation import validate_with_salvage
 from springlet.workspace.yaml_source import YamlSource, load_yaml
 
-SETTINGS_FILE = "springlet.yaml"
 YAML_SUFFIXES = (".yaml", ".yml")
 
 
@@ -130,38 +130,14 @@ def _yaml_files(state: LoadState, folder: str) -> list[tuple[Path, YamlSource]]:
 
 
 def _load_settings(state: LoadState) -> WorkspaceSettings:
-    path = state.root / SETTINGS_FILE
-    if not path.is_file():
-        return WorkspaceSettings()
-    shown = state.display_root / SETTINGS_FILE
-    source = load_yaml(path, shown)
-    if isinstance(source, Problem):
-        state.report([source], shown)
-        return WorkspaceSettings()
-    if source.data is None:
-        return WorkspaceSettings()
-    result = validate_document(WorkspaceSettings, source, "settings")
-    if isinstance(result, list):
-        state.report(result, shown)
-        return _settings_without_errors(source)
-    for index, collection in enumerate(result.collections):
-        _register(
-            state, "collection", state.collections, collection, source, ("collections", index)
-        )
-    return result
-
-
-def _settings_without_errors(source: YamlSource) -> WorkspaceSettings:
-    """Keep the valid top-level settings when some are broken, so the rest still works."""
-    data = dict(source.data) if isinstance(source.data, dict) else {}
-    kept: dict[str, Any] = {}
-    for key, value in data.items():
-        try:
-            WorkspaceSettings.model_validate({key: value})
-        except Exception:
-            continue
-        kept[key] = value
-    return WorkspaceSettings.model_validate(kept)
+    read = read_settings(state.root, state.display_root)
+    if read.problems:
+        state.report(read.problems, state.display_root / SETTINGS_FILE)
+    elif read.source is not None:
+        for index, collection in enumerate(read.settings.collections):
+            node = ("collections", index)
+            _register(state, "collection", state.collections, collection, read.source, node)
+    return read.settings
 
 
 def _load_prompt(state: LoadState, source: YamlSource, path: Path) -> None:
