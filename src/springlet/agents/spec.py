@@ -182,6 +182,3 @@ class RouterSpec(Spec):
     """The chat model that chooses when no example is close enough."""
     embeddings: EmbeddingReference | None = None
     tests: list[PromptTestCase] = Field(default_factory=list)
-
-
-AnyAgentSpec = AgentSpec | RouterSpec

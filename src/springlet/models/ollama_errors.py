@@ -31,10 +31,6 @@ class ToolsUnsupportedError(ModelCapabilityError):
     """Ollama answered 400 "... does not support tools" (the model's template has no tools)."""
 
 
-def is_no_tools_error(exc: BaseException) -> bool:
-    return isinstance(exc, ollama.ResponseError) and NO_TOOLS_MARKER in str(exc.error)
-
-
 def unreachable(host: str) -> ModelUnavailableError:
     return ModelUnavailableError(
         f"cannot reach the Ollama server at {host}",

@@ -30,13 +30,6 @@ class ModelRef(BaseModel):
     def __str__(self) -> str:
         return "auto" if self.provider == "auto" else f"{self.provider}:{self.name}"
 
-    @property
-    def is_path(self) -> bool:
-        """True when an embedded reference names a GGUF file rather than a known model."""
-        return self.provider == "embedded" and (
-            "/" in self.name or self.name.endswith(".gguf") or self.name.startswith("~")
-        )
-
 
 def parse_model_ref(text: str) -> ModelRef:
     """Parse `text` into a `ModelRef`, or raise ValueError with a message that says the fix."""
