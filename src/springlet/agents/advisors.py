@@ -1,7 +1,7 @@
 """Advisors written for springlet where no prebuilt LangChain middleware fits.
 
-`Instructions` renders the agent's system prompt for each model call (so `{{ today }}`
-is today); `MemoryWindow` keeps the last N messages of a stored conversation in the
+`Instructions` renders the agent's system prompt once per run (so `{{ today }}` is the
+day of the run); `MemoryWindow` keeps the last N messages of a stored conversation in the
 model's context without ever starting it on a tool result that lost its call.
 """
 
@@ -20,7 +20,7 @@ ModelHandler = Callable[[ModelRequest], Awaitable[ModelResponse]]
 
 
 class Instructions(AgentMiddleware[AgentState[Any], Any]):
-    """Render the instructions template into the system message of every model call."""
+    """Put the instructions, rendered once per run, in the system message of each model call."""
 
     def __init__(self, template: str, agent_name: str) -> None:
         super().__init__()
