@@ -23,7 +23,7 @@ from pathlib import Path
 from langchain_core.messages import HumanMessage, SystemMessage
 
 from springlet.models.embedded import embedded_chat_model
-from springlet.models.embedded_runtime import load_kwargs
+from springlet.models.embedded_runtime import load_kwargs, new_llama
 from springlet.models.options import ModelOptions
 
 SYSTEM = "You are a helpful assistant."
@@ -32,12 +32,11 @@ QUESTION = "Write a long, detailed story about a lighthouse keeper and a storm."
 
 def embedded_tokens_per_second(runs: int, tokens: int) -> dict[str, float]:
     """Median tokens/s of each path (completion tokens over wall time)."""
-    from llama_cpp import Llama
-
     options = ModelOptions(temperature=0, seed=0, num_predict=tokens)
     model = embedded_chat_model("smollm2", options)
     loaded = model.loaded()
-    raw = Llama(model_path=str(model.model_path), **load_kwargs(options))
+    # same load as springlet's (no AMX repacking where it crashes), then raw calls
+    raw = new_llama(model.model_path, load_kwargs(options))
     turns = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": QUESTION}]
     prompt = loaded.render_chat(turns, add_generation_prompt=True)
     messages = [SystemMessage(SYSTEM), HumanMessage(QUESTION)]

@@ -192,6 +192,44 @@ def load_kwargs(options: ModelOptions) -> dict[str, Any]:
     return kwargs
 
 
+def amx_available() -> bool:
+    """Whether this llama.cpp build would repack weights for Intel AMX on this CPU."""
+    import llama_cpp
+
+    info = llama_cpp.llama_print_system_info().decode("utf-8", "replace")
+    return "AMX_INT8 = 1" in info
+
+
+def new_llama(path: Path, kwargs: dict[str, Any]) -> Any:
+    """`llama_cpp.Llama(path, **kwargs)`, without AMX weight repacking on AMX CPUs.
+
+    llama.cpp's AMX matmul segfaults on the first decode on some Sapphire-Rapids-class
+    machines (ggml-org/llama.cpp#20824, open; a native source build turns AMX on by
+    itself). `use_extra_bufts` is the model parameter that switches the repacking off,
+    and `Llama.__init__` builds its model parameters from
+    `llama_model_default_params()` without a keyword for it, so the default is swapped
+    for the duration of the load (springlet loads one model at a time, under `_load_lock`).
+    """
+    import llama_cpp
+    import llama_cpp.llama as llama_module
+
+    if not amx_available():
+        return llama_cpp.Llama(model_path=str(path), **kwargs)
+    bindings = llama_module.llama_cpp
+    defaults = bindings.llama_model_default_params
+
+    def without_extra_buffers() -> Any:
+        params = defaults()
+        params.use_extra_bufts = False
+        return params
+
+    bindings.llama_model_default_params = without_extra_buffers
+    try:
+        return llama_cpp.Llama(model_path=str(path), **kwargs)
+    finally:
+        bindings.llama_model_default_params = defaults
+
+
 def load_model(path: Path, options: ModelOptions) -> LoadedModel:
     """The shared `LoadedModel` for `path` at the context size `options` asks for."""
     kwargs = load_kwargs(options)
@@ -205,11 +243,9 @@ def load_model(path: Path, options: ModelOptions) -> LoadedModel:
 
 
 def _load(path: Path, kwargs: dict[str, Any]) -> LoadedModel:
-    from llama_cpp import Llama
-
     started = time.perf_counter()
     try:
-        llama = Llama(model_path=str(path), **kwargs)
+        llama = new_llama(path, kwargs)
     except (ValueError, RuntimeError, OSError) as error:
         raise ModelError(
             f"llama.cpp could not load {path}: {error}",
