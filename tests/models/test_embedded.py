@@ -369,12 +369,12 @@ async def test_async_stream_and_invoke(smollm2: EmbeddedChatModel) -> None:
 def test_amx_cpus_load_without_weight_repacking(monkeypatch: pytest.MonkeyPatch) -> None:
     # llama.cpp's AMX matmul segfaults on some AMX machines (llama.cpp#20824): on those,
     # springlet loads with extra buffer types off, and leaves llama_cpp's defaults alone
-    import llama_cpp.llama as llama_module
+    import llama_cpp.llama_cpp as bindings
 
     from springlet.models import embedded_runtime
 
     path = embedded_chat_model("smollm2", ModelOptions()).model_path
-    defaults = llama_module.llama_cpp.llama_model_default_params
+    defaults = bindings.llama_model_default_params
     kwargs = {"n_ctx": 256, "n_threads": 1, "verbose": False}
     monkeypatch.setattr(embedded_runtime, "amx_available", lambda: True)
     guarded = embedded_runtime.new_llama(path, kwargs)
@@ -382,6 +382,6 @@ def test_amx_cpus_load_without_weight_repacking(monkeypatch: pytest.MonkeyPatch)
     plain = embedded_runtime.new_llama(path, kwargs)
     assert guarded.model_params.use_extra_bufts is False
     assert plain.model_params.use_extra_bufts is True
-    assert llama_module.llama_cpp.llama_model_default_params is defaults
+    assert bindings.llama_model_default_params is defaults
     answer = guarded.create_completion("The capital of France is", max_tokens=4, temperature=0)
     assert answer["choices"][0]["text"].strip()

@@ -211,23 +211,23 @@ def new_llama(path: Path, kwargs: dict[str, Any]) -> Any:
     for the duration of the load (springlet loads one model at a time, under `_load_lock`).
     """
     import llama_cpp
-    import llama_cpp.llama as llama_module
+    import llama_cpp.llama_cpp as bindings  # the module `Llama.__init__` calls into
 
     if not amx_available():
         return llama_cpp.Llama(model_path=str(path), **kwargs)
-    bindings = llama_module.llama_cpp
-    defaults = bindings.llama_model_default_params
+    name = "llama_model_default_params"
+    defaults = getattr(bindings, name)
 
     def without_extra_buffers() -> Any:
         params = defaults()
         params.use_extra_bufts = False
         return params
 
-    bindings.llama_model_default_params = without_extra_buffers
+    setattr(bindings, name, without_extra_buffers)
     try:
         return llama_cpp.Llama(model_path=str(path), **kwargs)
     finally:
-        bindings.llama_model_default_params = defaults
+        setattr(bindings, name, defaults)
 
 
 def load_model(path: Path, options: ModelOptions) -> LoadedModel:
