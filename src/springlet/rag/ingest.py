@@ -23,7 +23,7 @@ from springlet.errors import SpringletError
 from springlet.rag.loaders import SUPPORTED_SUFFIXES, load_file
 from springlet.rag.spec import CollectionSpec
 from springlet.rag.splitting import Chunk, split_sections
-from springlet.rag.store import EmbedderInfo, FileChunks, KnowledgeStore
+from springlet.rag.store_protocol import EmbedderInfo, FileChunks, KnowledgeBackend
 
 EMBED_BATCH = 64
 """Chunks embedded per call; also how much work one commit covers."""
@@ -98,7 +98,7 @@ def _text_hash(text: str) -> str:
 def ingest_collection(
     spec: CollectionSpec,
     root: Path,
-    store: KnowledgeStore,
+    store: KnowledgeBackend,
     embeddings: Embeddings,
     embedder: EmbedderInfo,
     *,
@@ -154,7 +154,7 @@ def _groups(
 
 
 def _write_group(
-    store: KnowledgeStore,
+    store: KnowledgeBackend,
     cid: int,
     group: list[tuple[SourceFile, list[Chunk]]],
     hashes: dict[str, str],

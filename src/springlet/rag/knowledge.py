@@ -4,8 +4,10 @@
     report = knowledge.ingest("manual")               # idempotent; --rebuild re-indexes
     sources = knowledge.retriever("manual").retrieve("How do I reset it?")
 
-All collections of a workspace live in `<data_dir>/knowledge.sqlite`. Each collection is
-embedded with its `embeddings:` (or the workspace's) and its index is pinned to it.
+Collections with `store: sqlite` (the default) live in `<data_dir>/knowledge.sqlite`;
+those with `store: pgvector` in the PostgreSQL database their `url:` names (which may
+use `${VARIABLE}`s; see `springlet.rag.pg_connect`). Each collection is embedded with its
+`embeddings:` (or the workspace's) and its index is pinned to it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from springlet.errors import NotFoundError, SpringletError
 from springlet.rag.ingest import IngestProgress, IngestReport, ingest_collection
 from springlet.rag.retriever import Retriever
 from springlet.rag.spec import CollectionSpec
-from springlet.rag.store import EmbedderInfo, KnowledgeStore
+from springlet.rag.store import KnowledgeStore
+from springlet.rag.store_protocol import EmbedderInfo, KnowledgeBackend
 
 if TYPE_CHECKING:
     from springlet.models.reference import ModelRef
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
 STORE_FILE = "knowledge.sqlite"
 
 _stores: dict[Path, KnowledgeStore] = {}
+_servers: dict[str, KnowledgeBackend] = {}
 _stores_lock = threading.Lock()
 
 
@@ -46,11 +50,31 @@ def shared_store(path: Path) -> KnowledgeStore:
         return store
 
 
+def shared_server_store(spec: CollectionSpec) -> KnowledgeBackend:
+    """One open store per server database and process (`store: pgvector` collections)."""
+    try:
+        from springlet.rag.pg_connect import pg_target
+        from springlet.rag.pgvector_store import PgVectorStore
+    except ImportError as exc:
+        raise SpringletError(
+            f"collection '{spec.name}': store 'pgvector' needs psycopg and pgvector "
+            f"({exc.name} is not installed)",
+            hint="pip install 'springlet[pgvector]'",
+        ) from None
+    target = pg_target(spec.url or "", spec.name)
+    with _stores_lock:
+        store = _servers.get(target.conninfo)
+        if store is None:
+            store = _servers[target.conninfo] = PgVectorStore(target)
+        return store
+
+
 def close_shared_stores() -> None:
     with _stores_lock:
-        for store in _stores.values():
+        for store in [*_stores.values(), *_servers.values()]:
             store.close()
         _stores.clear()
+        _servers.clear()
 
 
 class WorkspaceKnowledge:
@@ -79,10 +103,10 @@ class WorkspaceKnowledge:
                 f"no collection named '{name}' (collections: {listing})",
                 hint=hint or "declare it in knowledge/<name>.yaml",
             )
-        if spec.store != "sqlite":
+        if spec.store not in ("sqlite", "pgvector"):
             raise SpringletError(
                 f"collection '{name}': store '{spec.store}' is not available in this build",
-                hint="use `store: sqlite` (the embedded store)",
+                hint="use `store: sqlite` (embedded) or `store: pgvector` with a PostgreSQL `url:`",
             )
         return spec
 
@@ -103,8 +127,11 @@ class WorkspaceKnowledge:
             self._embedders[str(ref)] = resolved
         return resolved
 
-    def store(self) -> KnowledgeStore:
-        return shared_store(self.store_path)
+    def store(self, spec: CollectionSpec | None = None) -> KnowledgeBackend:
+        """The store holding `spec`'s index (default: the workspace's SQLite file)."""
+        if spec is None or spec.store == "sqlite":
+            return shared_store(self.store_path)
+        return shared_server_store(spec)
 
     def ingest(
         self,
@@ -118,7 +145,7 @@ class WorkspaceKnowledge:
         return ingest_collection(
             spec,
             self.loaded.root,
-            self.store(),
+            self.store(spec),
             resolved.embeddings,
             _info(resolved),
             rebuild=rebuild,
@@ -129,7 +156,7 @@ class WorkspaceKnowledge:
         spec = self.collection(name)
         resolved = self.embedder(spec)
         return Retriever(
-            self.store(),
+            self.store(spec),
             spec.name,
             resolved.embeddings,
             _info(resolved),

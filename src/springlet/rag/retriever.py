@@ -5,8 +5,9 @@
 
 How a score is made (hybrid mode, the default):
 
-1. Candidates: the `fetch_k` nearest chunks by vector (sqlite-vec, exact cosine) plus
-   the `fetch_k` best chunks by BM25 (SQLite FTS5) for the query's words.
+1. Candidates: the `fetch_k` nearest chunks by vector (cosine) plus the `fetch_k` best
+   chunks containing any of the query's words (the store's full-text index: SQLite FTS5
+   ranked by BM25, or a PostgreSQL tsvector of exactly these words ranked by `ts_rank`).
 2. Each candidate gets a semantic score `v = max(0, cosine similarity)` and a lexical
    score `l` = the share of the query's distinct content words (stop words dropped;
    CJK characters count one by one) that occur in the chunk, its title or heading.
@@ -35,7 +36,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from springlet.rag.sources import Source
-from springlet.rag.store import EmbedderInfo, KnowledgeStore
+from springlet.rag.store_protocol import EmbedderInfo, KnowledgeBackend
 
 VECTOR_WEIGHT = 0.7
 LEXICAL_WEIGHT = 0.3
@@ -108,17 +109,12 @@ def query_terms(text: str) -> list[str]:
     return list(dict.fromkeys(w for w in words if w not in _STOP_WORDS))
 
 
-def fts_match(terms: Sequence[str]) -> str:
-    """An FTS5 query matching any of the terms (each quoted, so no syntax leaks in)."""
-    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-
-
 class Retriever:
     """Scored passages from one collection; the query embedder must match the index."""
 
     def __init__(
         self,
-        store: KnowledgeStore,
+        store: KnowledgeBackend,
         collection: str,
         embeddings: Embeddings,
         embedder: EmbedderInfo,
@@ -154,7 +150,7 @@ class Retriever:
         distances: dict[int, float] = {}
         if mode != "lexical":
             distances.update(self.store.nearest(cid, query_vec, fetch, within))
-        lexical_ids = self.store.lexical(cid, fts_match(terms), fetch, within) if terms else []
+        lexical_ids = self.store.lexical(cid, terms, fetch, within) if terms else []
         missing = [i for i in lexical_ids if i not in distances]
         if missing:
             distances.update(self.store.distances(cid, query_vec, missing))
@@ -169,7 +165,7 @@ class Retriever:
         return [self._source(rows[i], s) for i, s in kept[:top_k]]
 
     async def aretrieve(self, query: str, **options: Any) -> list[Source]:
-        """`retrieve` off the event loop (SQLite and the embedder block)."""
+        """`retrieve` off the event loop (the store and the embedder block)."""
         return await asyncio.to_thread(lambda: self.retrieve(query, **options))
 
     def _filtered_ids(

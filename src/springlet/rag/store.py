@@ -27,16 +27,31 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from springlet.errors import SpringletError
 from springlet.rag.splitting import Chunk
 from springlet.rag.sqlite_connect import connect
+from springlet.rag.store_protocol import (
+    CollectionNotIndexedError,
+    EmbedderInfo,
+    EmbedderMismatchError,
+    FileChunks,
+    check_pin,
+)
+
+__all__ = [
+    "CollectionNotIndexedError",
+    "EmbedderInfo",
+    "EmbedderMismatchError",
+    "FileChunks",
+    "KnowledgeStore",
+    "fts_match",
+    "lexical_body",
+]
 
 _CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
 
@@ -78,42 +93,14 @@ CREATE INDEX IF NOT EXISTS chunks_by_hash ON chunks (collection_id, text_hash);
 """
 
 
-class EmbedderMismatchError(SpringletError):
-    """An index is used with an embedder other than the one it was built with."""
-
-
-class CollectionNotIndexedError(SpringletError):
-    """A collection was searched before it was ever ingested."""
-
-
-@dataclass(frozen=True)
-class EmbedderInfo:
-    """What an index is pinned to."""
-
-    identity: str
-    dimension: int
-    normalized: bool
-
-    def describe(self) -> str:
-        norm = "normalized" if self.normalized else "not normalized"
-        return f"{self.identity} ({self.dimension} dimensions, {norm})"
-
-
-@dataclass(frozen=True)
-class FileChunks:
-    """A file's new content: its hash, tags, chunks and their embeddings (same order)."""
-
-    path: str
-    content_hash: str
-    tags: tuple[str, ...]
-    chunks: list[Chunk]
-    text_hashes: list[str]
-    vectors: np.ndarray[Any, np.dtype[np.float32]]
-
-
 def lexical_body(text: str) -> str:
     """Text as FTS5 indexes it: CJK characters become separate tokens."""
     return _CJK.sub(r" \1 ", text)
+
+
+def fts_match(terms: Sequence[str]) -> str:
+    """An FTS5 query matching any of the terms (each quoted, so no syntax leaks in)."""
+    return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
 class KnowledgeStore:
@@ -166,7 +153,7 @@ class KnowledgeStore:
                 f"collection '{collection}' has not been ingested yet",
                 hint=f"run `springlet ingest {collection}`",
             )
-        _check_pin(collection, pinned[1], embedder)
+        check_pin(collection, pinned[1], embedder)
         return pinned[0]
 
     def pin_collection(self, collection: str, embedder: EmbedderInfo, *, rebuild: bool) -> int:
@@ -177,7 +164,7 @@ class KnowledgeStore:
                 (collection,),
             ).fetchone()
             if row is not None and not rebuild:
-                _check_pin(collection, EmbedderInfo(row[1], int(row[2]), bool(row[3])), embedder)
+                check_pin(collection, EmbedderInfo(row[1], int(row[2]), bool(row[3])), embedder)
                 return int(row[0])
             if row is not None:
                 _drop_collection(conn, int(row[0]))
@@ -315,11 +302,13 @@ class KnowledgeStore:
             return cached
 
     def lexical(
-        self, cid: int, match: str, k: int, within: Sequence[int] | None = None
+        self, cid: int, terms: Sequence[str], k: int, within: Sequence[int] | None = None
     ) -> list[int]:
-        """Chunk ids matching an FTS5 query, best BM25 first."""
+        """Ids of chunks containing any of the terms (FTS5), best BM25 first."""
+        if not terms:
+            return []
         sql = f"SELECT rowid FROM fts_{cid} WHERE fts_{cid} MATCH ?"
-        params: list[Any] = [match]
+        params: list[Any] = [fts_match(terms)]
         if within is not None:
             sql += " AND rowid IN (SELECT value FROM json_each(?))"
             params.append(json.dumps(list(within)))
@@ -391,17 +380,6 @@ class _VectorMatrix:
 
 def _bump_version(conn: sqlite3.Connection, cid: int) -> None:
     conn.execute("UPDATE collections SET version = version + 1 WHERE id = ?", (cid,))
-
-
-def _check_pin(collection: str, pinned: EmbedderInfo, wanted: EmbedderInfo) -> None:
-    if pinned != wanted:
-        raise EmbedderMismatchError(
-            f"collection '{collection}' was indexed with {pinned.describe()}, "
-            f"but the configured embedder is {wanted.describe()}; vectors of different "
-            "embedders cannot be compared",
-            hint=f"re-index it with `springlet ingest {collection} --rebuild`, "
-            f"or set the collection's `embeddings:` back to {pinned.identity.split('@')[0]}",
-        )
 
 
 def _insert_chunk(conn: sqlite3.Connection, cid: int, ordinal: int, chunk: Chunk, h: str) -> int:
