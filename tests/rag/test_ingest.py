@@ -1,4 +1,7 @@
-"""Ingest is idempotent and incremental, survives kill -9, and is pinned to its embedder."""
+"""Ingest is idempotent and incremental, survives kill -9, and is pinned to its embedder.
+
+Every test that takes `corpus` runs on both stores (SQLite and PostgreSQL + pgvector).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from typing import Any
 import pytest
 
 from springlet.rag.ingest import IngestProgress
-from springlet.rag.store import EmbedderInfo, EmbedderMismatchError, KnowledgeStore
+from springlet.rag.store import EmbedderInfo, EmbedderMismatchError
 
 PARAGRAPH = "Refunds are processed within five business days after the item arrives. "
 
@@ -19,23 +22,6 @@ PARAGRAPH = "Refunds are processed within five business days after the item arri
 def _doc(topic: str, paragraphs: int = 3) -> str:
     body = "\n\n".join(f"{topic} part {i}. {PARAGRAPH * 2}" for i in range(paragraphs))
     return f"# {topic}\n\n{body}\n"
-
-
-def _integrity(store: KnowledgeStore, cid: int) -> dict[str, int]:
-    """Row counts of every table of the collection (all must agree)."""
-    conn = store._conn
-    counts = {
-        "chunks": conn.execute("SELECT count(*) FROM chunks WHERE collection_id=?", (cid,)),
-        "vectors": conn.execute(f"SELECT count(*) FROM vec_{cid}"),
-        "lexical": conn.execute(f"SELECT count(*) FROM fts_{cid}"),
-        "orphans": conn.execute(
-            "SELECT count(*) FROM chunks c LEFT JOIN files f ON f.collection_id = c.collection_id"
-            " AND f.path = c.path WHERE f.path IS NULL AND c.collection_id = ?",
-            (cid,),
-        ),
-        "files": conn.execute("SELECT count(*) FROM files WHERE collection_id=?", (cid,)),
-    }
-    return {name: int(cursor.fetchone()[0]) for name, cursor in counts.items()}
 
 
 def test_second_ingest_embeds_nothing(corpus: Any) -> None:
@@ -115,6 +101,15 @@ from springlet.rag.spec import CollectionSpec
 from springlet.rag.store import EmbedderInfo, KnowledgeStore
 from springlet.testing.hashed_embeddings import HashedEmbeddings
 
+
+def open_store(location):
+    if location.startswith("postgresql://"):
+        from springlet.rag.pg_connect import pg_target
+        from springlet.rag.pgvector_store import PgVectorStore
+
+        return PgVectorStore(pg_target(location, "docs"))
+    return KnowledgeStore(Path(location))
+
 class Slow(HashedEmbeddings):
     def embed_documents(self, texts):
         vectors = super().embed_documents(texts)
@@ -126,7 +121,7 @@ root = Path(sys.argv[1])
 spec = CollectionSpec(name="docs", sources=[{"path": "docs/"}],
                       splitter={"chunk_size": 200, "chunk_overlap": 20})
 embedder = Slow("counting", 64)
-ingest_collection(spec, root, KnowledgeStore(root / "knowledge.sqlite"), embedder,
+ingest_collection(spec, root, open_store(sys.argv[2]), embedder,
                   EmbedderInfo(embedder.identity, 64, True))
 print("finished", flush=True)
 """
@@ -137,7 +132,9 @@ def test_ingest_killed_mid_way_leaves_a_consistent_index_and_resumes(corpus: Any
     script = corpus.root / "slow_ingest.py"
     script.write_text(textwrap.dedent(SLOW_INGEST), encoding="utf-8")
     child = subprocess.Popen(
-        [sys.executable, str(script), str(corpus.root)], stdout=subprocess.PIPE, text=True
+        [sys.executable, str(script), str(corpus.root), corpus.backend.location],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     assert child.stdout is not None
     lines = [child.stdout.readline(), child.stdout.readline()]  # two groups embedded
@@ -146,7 +143,7 @@ def test_ingest_killed_mid_way_leaves_a_consistent_index_and_resumes(corpus: Any
     assert all(line.startswith("embedded") for line in lines), lines
 
     cid = corpus.store.pinned_embedder("docs")[0]
-    counts = _integrity(corpus.store, cid)
+    counts = corpus.backend.integrity(cid)
     assert counts["chunks"] == counts["vectors"] == counts["lexical"]
     assert counts["orphans"] == 0
     assert 0 < counts["files"] < 40  # some groups committed, not all
@@ -154,6 +151,6 @@ def test_ingest_killed_mid_way_leaves_a_consistent_index_and_resumes(corpus: Any
     report = corpus.ingest()
     assert report.changed == 40 - counts["files"]
     assert report.files == 40
-    final = _integrity(corpus.store, cid)
+    final = corpus.backend.integrity(cid)
     assert final["files"] == 40 and final["chunks"] == final["vectors"] == final["lexical"]
     assert corpus.ingest().embedded == 0

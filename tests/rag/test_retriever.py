@@ -1,10 +1,14 @@
-"""Retrieval: hybrid fusion, scores in [0, 1], min_score, filters, MMR, CJK."""
+"""Retrieval: hybrid fusion, scores in [0, 1], min_score, filters, MMR, CJK.
+
+Tests taking `corpus`, `store` or `minilm_products` run on both stores (SQLite and
+PostgreSQL + pgvector).
+"""
 
 from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -12,9 +16,12 @@ import pytest
 
 from springlet.models.minilm import MiniLMEmbeddings
 from springlet.rag.ingest import ingest_collection
-from springlet.rag.retriever import Retriever, fts_match, query_terms
+from springlet.rag.retriever import Retriever, query_terms
 from springlet.rag.spec import CollectionSpec
-from springlet.rag.store import CollectionNotIndexedError, EmbedderInfo, KnowledgeStore
+from springlet.rag.store import CollectionNotIndexedError, EmbedderInfo, fts_match
+from springlet.rag.store_protocol import KnowledgeBackend
+
+from .conftest import BACKENDS, _backend
 
 PRODUCTS = {
     "bracket.md": "# Wall bracket\n\nPart SKU-4471-B is the steel wall bracket that holds "
@@ -28,8 +35,10 @@ PRODUCTS = {
 }
 
 
-@pytest.fixture(scope="module")
-def minilm_products(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
+@pytest.fixture(scope="module", params=BACKENDS)
+def minilm_products(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Retriever]:
     root = tmp_path_factory.mktemp("products")
     (root / "docs").mkdir()
     for name, text in PRODUCTS.items():
@@ -37,9 +46,10 @@ def minilm_products(tmp_path_factory: pytest.TempPathFactory) -> Retriever:
     embeddings = MiniLMEmbeddings()
     info = EmbedderInfo(embeddings.identity, embeddings.dimension, True)
     spec = CollectionSpec(name="products", sources=[{"path": "docs/"}])  # type: ignore[list-item]
-    store = KnowledgeStore(root / "knowledge.sqlite")
+    store = _backend(request.param, request, root / "knowledge.sqlite").open()
     ingest_collection(spec, root, store, embeddings, info)
-    return Retriever(store, "products", embeddings, info)
+    yield Retriever(store, "products", embeddings, info)
+    store.close()
 
 
 @pytest.mark.parametrize("query", ["SKU-4471-B", "Which part is SKU-4471-B?"])
@@ -139,8 +149,7 @@ def test_sources_describe_themselves(corpus: Any) -> None:
     assert data["chunk_id"] == source.chunk_id and data["end"] > data["start"]
 
 
-def test_searching_a_collection_never_ingested_says_how_to_fix(tmp_path: Path) -> None:
-    store = KnowledgeStore(tmp_path / "k.sqlite")
+def test_searching_a_collection_never_ingested_says_how_to_fix(store: KnowledgeBackend) -> None:
     retriever = Retriever(store, "manual", MiniLMEmbeddings(), EmbedderInfo("x", 384, True))
     with pytest.raises(CollectionNotIndexedError, match="springlet ingest manual"):
         retriever.retrieve("anything")
@@ -152,10 +161,10 @@ def test_query_terms_and_fts_quoting() -> None:
     assert fts_match(['say "hi"', "x"]) == '"say ""hi""" OR "x"'
 
 
-def test_in_memory_vectors_follow_writes_from_another_connection(corpus: Any) -> None:
+def test_a_second_store_sees_writes_made_through_another_connection(corpus: Any) -> None:
     corpus.write({"a.md": "# A\n\nApples are red.\n"})
     corpus.ingest()
-    reader = KnowledgeStore(corpus.store.path)
+    reader = corpus.backend.open()  # SQLite: its in-memory vectors must be reloaded
     retriever = Retriever(reader, "docs", corpus.embeddings, corpus.embeddings.info)
     assert [s.path for s in retriever.retrieve("apples", top_k=5)] == ["docs/a.md"]
     corpus.write({"b.md": "# B\n\nBananas are yellow.\n"})
@@ -164,14 +173,15 @@ def test_in_memory_vectors_follow_writes_from_another_connection(corpus: Any) ->
     reader.close()
 
 
-def test_cached_knn_agrees_with_sqlite_vec(corpus: Any) -> None:
+def test_unfiltered_knn_agrees_with_exact_search(corpus: Any) -> None:
+    """SQLite: cached numpy vs sqlite-vec; pgvector: the HNSW index vs exact distances."""
     corpus.write({f"d{i}.md": f"# Doc {i}\n\nWord{i} and shared words here.\n" for i in range(30)})
     corpus.ingest()
     store, cid = corpus.store, corpus.store.pinned_embedder("docs")[0]
     query = np.asarray(corpus.embeddings.embed_query("word7 shared"), dtype=np.float32).tobytes()
     cached = store.nearest(cid, query, 5)
     every_id = store.chunk_ids_of(cid, [f"docs/d{i}.md" for i in range(30)])
-    exact = store.nearest(cid, query, 5, within=every_id)  # sqlite-vec's vec_distance_cosine
+    exact = store.nearest(cid, query, 5, within=every_id)  # filtered searches are exact
     assert cached[0][0] == exact[0][0]  # (later ranks may tie on these hashed vectors)
     assert np.allclose([d for _, d in cached], [d for _, d in exact], atol=1e-5)
 

@@ -1,0 +1,218 @@
+"""The PostgreSQL + pgvector store on a real server: what differs from the SQLite one.
+
+The shared behaviour (idempotent ingest, change and delete, kill -9, embedder pinning,
+filters, hybrid vs vector-only, CJK) runs on both stores in test_ingest.py,
+test_retriever.py and test_advisor.py. Here: configuration by URL, errors a user can
+hit (server down, wrong database, pgvector not enabled, unset variable) and the parts
+only a server store has (collections of different dimensions side by side, the HNSW
+scan's limit).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from springlet.cli import main
+from springlet.errors import SpringletError
+from springlet.rag.knowledge import close_shared_stores
+from springlet.rag.splitting import Chunk
+from springlet.rag.store_protocol import EmbedderInfo, EmbedderMismatchError, FileChunks
+
+psycopg = pytest.importorskip("psycopg", reason="the pgvector extra is not installed")
+
+from springlet.rag.pg_connect import pg_target  # noqa: E402
+from springlet.rag.pgvector_store import PgVectorStore, lexemes, tsquery  # noqa: E402
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def pg_url(new_database: Callable[[], str]) -> str:
+    return new_database()
+
+
+@pytest.fixture
+def pg_store(pg_url: str) -> Iterator[PgVectorStore]:
+    store = PgVectorStore(pg_target(pg_url, "docs"))
+    yield store
+    store.close()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _file(path: str, vectors: np.ndarray[Any, Any], text: str = "chunk") -> FileChunks:
+    chunks = [
+        Chunk(text=f"{text} {i}", source=path, title="", heading="", page=None, start=0, end=1)
+        for i in range(len(vectors))
+    ]
+    return FileChunks(
+        path=path,
+        content_hash=f"hash-{path}",
+        tags=(),
+        chunks=chunks,
+        text_hashes=[f"{path}-{i}" for i in range(len(vectors))],
+        vectors=vectors.astype(np.float32),
+    )
+
+
+# -- configuration and errors ----------------------------------------------------------
+
+
+def test_server_down_names_collection_and_host_but_never_the_password() -> None:
+    port = _free_port()  # nothing listens there
+    store = PgVectorStore(pg_target(f"postgresql://kb:s3cret-pw@127.0.0.1:{port}/kb", "manual"))
+    with pytest.raises(SpringletError) as caught:
+        store.pin_collection("manual", EmbedderInfo("x", 8, True), rebuild=False)
+    text = f"{caught.value} {caught.value.hint}"
+    assert f"collection 'manual': PostgreSQL at kb@127.0.0.1:{port}/kb" in text
+    assert "start the PostgreSQL server" in text
+    assert "s3cret-pw" not in text
+    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_missing_database_says_how_to_create_it(postgres_url: str) -> None:
+    url = urlsplit(postgres_url)._replace(path="/no_such_db").geturl()
+    store = PgVectorStore(pg_target(url, "manual"))
+    with pytest.raises(SpringletError) as caught:
+        store.open_collection("manual", EmbedderInfo("x", 8, True))
+    assert 'database "no_such_db" does not exist' in str(caught.value)
+    assert "createdb no_such_db" in str(caught.value.hint)
+
+
+def test_pgvector_not_enabled_and_no_right_to_enable_it(
+    postgres_url: str, new_database: Callable[[], str]
+) -> None:
+    url = new_database()  # a fresh database: pgvector not enabled yet
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute("DROP ROLE IF EXISTS springlet_app")
+        admin.execute("CREATE ROLE springlet_app LOGIN")  # not a superuser
+    parts = urlsplit(url)
+    as_app = parts._replace(netloc=f"springlet_app@{parts.hostname or ''}").geturl()
+    store = PgVectorStore(pg_target(as_app, "manual"))
+    with pytest.raises(SpringletError) as caught:
+        store.pin_collection("manual", EmbedderInfo("x", 8, True), rebuild=False)
+    assert "the pgvector extension is not enabled in database" in str(caught.value)
+    assert "collection 'manual'" in str(caught.value)
+    assert "CREATE EXTENSION vector;" in str(caught.value.hint)
+    with psycopg.connect(url, autocommit=True) as owner:
+        owner.execute("CREATE EXTENSION vector")  # enabled now, but no right to create tables
+    with pytest.raises(SpringletError) as caught:
+        store.pin_collection("manual", EmbedderInfo("x", 8, True), rebuild=False)
+    assert "user 'springlet_app' may not create springlet's tables" in str(caught.value)
+    assert "GRANT CREATE ON SCHEMA public TO springlet_app" in str(caught.value.hint)
+
+
+def test_unset_variable_in_url_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SPRINGLET_NO_SUCH_URL", raising=False)
+    with pytest.raises(SpringletError, match=r"uses \$\{SPRINGLET_NO_SUCH_URL\}, which is not set"):
+        pg_target("${SPRINGLET_NO_SUCH_URL}", "manual")
+
+
+def test_url_forms() -> None:
+    with pytest.raises(SpringletError, match="needs a PostgreSQL `url:`, got a 'mysql' URL"):
+        pg_target("mysql://u:p@h/db", "manual")
+    with pytest.raises(SpringletError) as caught:
+        pg_target("not a url secret-pw", "manual")
+    assert "secret-pw" not in str(caught.value)
+    target = pg_target("postgresql+psycopg://kb:pw@db.example:6543/knowledge", "manual")
+    assert target.display == "kb@db.example:6543/knowledge"
+    assert "pw" not in repr(target)
+    assert target.scrub("failed for kb:pw") == "failed for kb:***"
+
+
+WORKSPACE = {
+    "springlet.yaml": "embeddings: scripted:words\n",
+    "knowledge/manual.yaml": """
+        name: manual
+        sources:
+          - path: knowledge/manual/
+        store: pgvector
+        url: ${SPRINGLET_KB_URL}
+    """,
+    "knowledge/manual/reset.md": "# Reset\n\nHold the reset button for ten seconds.\n",
+    "knowledge/manual/hours.md": "# Hours\n\nThe shop opens at nine.\n",
+}
+
+
+def test_cli_ingests_and_searches_a_pgvector_collection_configured_by_url(
+    write_workspace: Callable[[dict[str, str]], Path],
+    pg_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    root = write_workspace(WORKSPACE)
+    monkeypatch.setenv("SPRINGLET_KB_URL", pg_url)
+    runner = CliRunner()
+    try:
+        first = runner.invoke(main, ["ingest", "manual", "--json", "-w", str(root)])
+        assert first.exit_code == 0, first.output
+        assert json.loads(first.stdout)["embedded"] == 2
+        again = runner.invoke(main, ["ingest", "--json", "-w", str(root)])
+        assert json.loads(again.stdout)["embedded"] == 0
+        found = runner.invoke(main, ["search", "manual", "reset button", "-w", str(root)])
+        assert found.exit_code == 0, found.output
+        assert "knowledge/manual/reset.md" in found.output
+    finally:
+        close_shared_stores()
+    assert not (root / ".springlet" / "knowledge.sqlite").exists()  # nothing went to SQLite
+
+
+# -- server-only behaviour -------------------------------------------------------------
+
+
+def test_collections_of_different_dimensions_share_the_database(pg_store: PgVectorStore) -> None:
+    rng = np.random.default_rng(7)
+    small = pg_store.pin_collection("small", EmbedderInfo("e8", 8, True), rebuild=False)
+    large = pg_store.pin_collection("large", EmbedderInfo("e32", 32, True), rebuild=False)
+    pg_store.replace_files(small, [_file("a.md", rng.standard_normal((5, 8)))])
+    pg_store.replace_files(large, [_file("b.md", rng.standard_normal((7, 32)))])
+    query = rng.standard_normal(32).astype(np.float32).tobytes()
+    hits = pg_store.nearest(large, query, 10)
+    assert len(hits) == 7 and all(0.0 <= d <= 2.0 for _, d in hits)
+    assert pg_store.chunk_count(small) == 5
+    with pytest.raises(EmbedderMismatchError):
+        pg_store.open_collection("small", EmbedderInfo("e32", 32, True))
+
+
+def test_more_neighbours_than_the_hnsw_scan_keeps_by_default(pg_store: PgVectorStore) -> None:
+    rng = np.random.default_rng(3)
+    cid = pg_store.pin_collection("docs", EmbedderInfo("e16", 16, True), rebuild=False)
+    files = [_file(f"d{i}.md", rng.standard_normal((50, 16))) for i in range(5)]
+    pg_store.replace_files(cid, files)
+    query = rng.standard_normal(16).astype(np.float32).tobytes()
+    hits = pg_store.nearest(cid, query, 150)
+    assert len(hits) == 150  # ef_search (100) is raised for this query
+    distances = [d for _, d in hits]
+    assert distances == sorted(distances)
+
+
+def test_replacing_a_file_group_is_one_transaction(pg_store: PgVectorStore) -> None:
+    rng = np.random.default_rng(5)
+    cid = pg_store.pin_collection("docs", EmbedderInfo("e8", 8, True), rebuild=False)
+    pg_store.replace_files(cid, [_file("a.md", rng.standard_normal((3, 8)))])
+    broken = _file("b.md", rng.standard_normal((2, 8)), text="bad\x00")  # NUL is stored
+    wrong_dimension = _file("c.md", rng.standard_normal((2, 4)))
+    pg_store.replace_files(cid, [broken])
+    with pytest.raises(psycopg.Error):
+        pg_store.replace_files(cid, [_file("a.md", rng.standard_normal((1, 8))), wrong_dimension])
+    assert pg_store.indexed_files(cid) == {"a.md": "hash-a.md", "b.md": "hash-b.md"}
+    assert pg_store.chunk_count(cid) == 5  # a.md kept its 3 chunks
+
+
+def test_lexemes_are_the_retrievers_terms() -> None:
+    words = ["part", "sku", "4471", "b", "退", "货", "policy"]
+    assert lexemes("Part SKU-4471-B: 退货 policy") == words
+    assert lexemes("x" * 3000) == []  # too long for a tsvector lexeme
+    assert tsquery(["it's", "a\\b"]) == "'it''s' | 'a\\\\b'"
