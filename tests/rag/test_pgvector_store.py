@@ -5,7 +5,7 @@ filters, hybrid vs vector-only, CJK) runs on both stores in test_ingest.py,
 test_retriever.py and test_advisor.py. Here: configuration by URL, errors a user can
 hit (server down, wrong database, pgvector not enabled, unset variable) and the parts
 only a server store has (collections of different dimensions side by side, the HNSW
-scan's limit).
+index).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from springlet.rag.store_protocol import EmbedderInfo, EmbedderMismatchError, Fi
 
 psycopg = pytest.importorskip("psycopg", reason="the pgvector extra is not installed")
 
+from springlet.rag import pgvector_store  # noqa: E402
 from springlet.rag.pg_connect import pg_target  # noqa: E402
 from springlet.rag.pgvector_store import PgVectorStore, lexemes, tsquery  # noqa: E402
 
@@ -186,16 +187,38 @@ def test_collections_of_different_dimensions_share_the_database(pg_store: PgVect
         pg_store.open_collection("small", EmbedderInfo("e32", 32, True))
 
 
-def test_more_neighbours_than_the_hnsw_scan_keeps_by_default(pg_store: PgVectorStore) -> None:
+def test_big_collections_get_an_hnsw_index_that_queries_use(
+    pg_store: PgVectorStore, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pgvector_store, "HNSW_MIN_CHUNKS", 200)
     rng = np.random.default_rng(3)
     cid = pg_store.pin_collection("docs", EmbedderInfo("e16", 16, True), rebuild=False)
-    files = [_file(f"d{i}.md", rng.standard_normal((50, 16))) for i in range(5)]
-    pg_store.replace_files(cid, files)
-    query = rng.standard_normal(16).astype(np.float32).tobytes()
-    hits = pg_store.nearest(cid, query, 150)
-    assert len(hits) == 150  # ef_search (100) is raised for this query
-    distances = [d for _, d in hits]
-    assert distances == sorted(distances)
+    pg_store.replace_files(cid, [_file("small.md", rng.standard_normal((150, 16)))])
+    pg_store.optimize(cid)
+    assert _hnsw_indexes(pg_url) == []  # 150 chunks: exact search
+    pg_store.replace_files(
+        cid, [_file(f"d{i}.md", rng.standard_normal((50, 16))) for i in range(4)]
+    )
+    pg_store.optimize(cid)
+    assert _hnsw_indexes(pg_url) == [f"springlet_chunks_hnsw_{cid}"]
+    every = pg_store.chunk_ids_of(cid, ["small.md", *(f"d{i}.md" for i in range(4))])
+    for _ in range(5):
+        query = rng.standard_normal(16).astype(np.float32).tobytes()
+        indexed = pg_store.nearest(cid, query, 150)
+        exact = pg_store.nearest(cid, query, 150, within=every)
+        assert len(indexed) == 150  # more than ef_search (100): raised for this query
+        assert indexed[0][0] == exact[0][0]
+        assert [d for _, d in indexed] == sorted(d for _, d in indexed)
+    pg_store.pin_collection("docs", EmbedderInfo("e16", 16, True), rebuild=True)
+    assert _hnsw_indexes(pg_url) == []  # dropped with the collection
+
+
+def _hnsw_indexes(url: str) -> list[str]:
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexdef LIKE '%USING hnsw%'"
+        ).fetchall()
+    return [r[0] for r in rows]
 
 
 def test_replacing_a_file_group_is_one_transaction(pg_store: PgVectorStore) -> None:

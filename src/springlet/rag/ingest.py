@@ -125,6 +125,8 @@ def ingest_collection(
             done += 1
             if progress is not None:
                 progress(IngestProgress(done, len(files), file.relative))
+    if changed or deleted:
+        store.optimize(cid)
     return IngestReport(
         collection=spec.name,
         files=len(files),

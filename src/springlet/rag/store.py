@@ -249,6 +249,9 @@ class KnowledgeStore:
                 _delete_file(conn, cid, path)
             _bump_version(conn, cid)
 
+    def optimize(self, cid: int) -> None:
+        """Nothing to do: sqlite-vec and FTS5 are up to date after every write."""
+
     # -- reading ---------------------------------------------------------------------
 
     def chunk_count(self, cid: int) -> int:

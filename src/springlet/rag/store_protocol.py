@@ -105,6 +105,11 @@ class KnowledgeBackend(Protocol):
 
     def delete_files(self, cid: int, paths: Sequence[str]) -> None: ...
 
+    def optimize(self, cid: int) -> None:
+        """Called once after an ingest that changed the collection: build or refresh what
+        should not be maintained row by row during bulk writes (statistics, indexes)."""
+        ...
+
     # -- reading ---------------------------------------------------------------------
 
     def chunk_count(self, cid: int) -> int: ...
