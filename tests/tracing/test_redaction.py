@@ -83,3 +83,30 @@ def test_patterns_with_global_flags_and_bad_patterns() -> None:
     )
     with pytest.raises(SpringletError, match="not a regular expression"):
         Redactor(patterns=["(unclosed"])
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "PASSWORD: hunter2",
+        "X-Api_Key=abc123",
+        "AKIAABCDEFGHIJKLMNOP",
+        "ghp_abcdefghijklmnopqrstuvwxyz",
+        "xoxb-1234567890-abc",
+        "BEARER abcdefgh12345",
+        "-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----",
+    ],
+)
+def test_the_cheap_prescan_never_hides_a_secret(text: str) -> None:
+    # texts are scanned for a hint of a secret (case-insensitively) before the patterns run
+    redactor = Redactor(fields=["password", "api_key"])
+    assert REDACTED in redactor.text(text)
+    assert REDACTED in redactor.text(f"said: {text} (again)")
+
+
+def test_repeated_texts_and_named_groups_of_user_patterns() -> None:
+    # a user pattern's `value` group marks the part to hide; it runs on every text
+    redactor = Redactor(patterns=[r"ticket (?P<value>\d{4})"])
+    first = redactor.text("see ticket 1234 now")
+    assert first == redactor.text("see ticket 1234 now") == f"see ticket {REDACTED} now"
+    assert redactor.text("plain words") == "plain words"

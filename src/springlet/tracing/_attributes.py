@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from typing import Any
 
 from langchain_core.messages import BaseMessage, ToolMessage
 from langchain_core.outputs import ChatGeneration, LLMResult
 
 from springlet.tracing import spans as a
-from springlet.tracing.spans import SpanStatus, now_ns
+from springlet.tracing.spans import SpanStatus
 
 TEXT_LIMIT = 20_000
 """Longer texts are cut (with a note) so one huge document can't bloat the store."""
@@ -36,14 +37,17 @@ def message_dict(message: BaseMessage) -> dict[str, Any]:
     return out
 
 
+def input_messages(messages: Sequence[BaseMessage]) -> dict[str, Any]:
+    return {a.INPUT_MESSAGES: [message_dict(m) for m in messages]}
+
+
 def answer_attributes(
-    response: LLMResult, start_ns: int, first_token_ns: int | None
+    response: LLMResult, start_ns: int, first_token_ns: int | None, end: int
 ) -> dict[str, Any]:
     attributes: dict[str, Any] = {}
     generation = (
         response.generations[0][0] if response.generations and response.generations[0] else None
     )
-    end = now_ns()
     output_tokens: int | None = None
     if isinstance(generation, ChatGeneration):
         message = generation.message

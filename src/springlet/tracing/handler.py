@@ -12,6 +12,7 @@ import contextvars
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from uuid import UUID
 
@@ -27,7 +28,7 @@ from springlet.tracing._attributes import (
     describe,
     did_work,
     document_source,
-    message_dict,
+    input_messages,
     status_of,
 )
 from springlet.tracing.retrieval import RETRIEVAL_EVENT
@@ -62,6 +63,7 @@ class _Open:
     attributes: dict[str, Any] = field(default_factory=dict)
     first_token_ns: int | None = None
     previous_tool: ActiveTool | None = None
+    deferred: list[Callable[[], dict[str, Any]]] = field(default_factory=list)
 
 
 class SpanRecorder(BaseCallbackHandler):
@@ -173,6 +175,7 @@ class SpanRecorder(BaseCallbackHandler):
             error=error,
             attributes=opened.attributes,
             seq=opened.seq,
+            deferred=tuple(opened.deferred),
         )
 
     def close_open(self, status: SpanStatus, error: str | None = None) -> None:
@@ -253,14 +256,15 @@ class SpanRecorder(BaseCallbackHandler):
         **kwargs: Any,
     ) -> None:
         attributes = self._model_attributes(serialized, metadata, kwargs)
-        attributes[a.INPUT_MESSAGES] = [message_dict(m) for m in (messages[0] if messages else [])]
-        self._start(
+        opened = self._start(
             run_id,
             parent_run_id,
             SpanKind.MODEL,
             f"chat {attributes.get(a.REQUEST_MODEL, '')}".strip(),
             attributes,
         )
+        if opened is not None:
+            opened.deferred.append(partial(input_messages, messages[0] if messages else []))
 
     def on_llm_start(
         self,
@@ -315,11 +319,11 @@ class SpanRecorder(BaseCallbackHandler):
         opened = self._open.get(run_id)
         if opened is None:
             return
-        self._finish(
-            run_id,
-            SpanStatus.OK,
-            attributes=answer_attributes(response, opened.start_ns, opened.first_token_ns),
+        answer = partial(
+            answer_attributes, response, opened.start_ns, opened.first_token_ns, now_ns()
         )
+        opened.deferred.append(answer)
+        self._finish(run_id, SpanStatus.OK)
 
     def on_llm_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         self._finish(run_id, status_of(error), describe(error))

@@ -107,6 +107,9 @@ class SpanPipeline:
                 return
 
     def _deliver(self, batch: list[Span]) -> None:
+        # a run's root span is sent open and again closed; when both are in one batch
+        # only the closed one is worth redacting and writing
+        batch = [span.settled() for span in {span.span_id: span for span in batch}.values()]
         if self.redactor is not None:
             batch = [self.redactor.span(span) for span in batch]
         for sink in self.sinks:

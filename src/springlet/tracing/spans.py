@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
@@ -95,6 +96,12 @@ class Span:
     attributes: dict[str, Any] = field(default_factory=dict)
     seq: int = 0
     """Start order inside the trace; siblings sort by it."""
+    deferred: tuple[Callable[[], dict[str, Any]], ...] = field(
+        default=(), compare=False, repr=False
+    )
+    """Attributes still to compute (message lists, answers): the recorder hands over the
+    objects and the tracer's writer thread turns them into attributes (`settled`), so
+    the conversion costs nothing on the agent's path."""
 
     @property
     def duration_ms(self) -> float | None:
@@ -108,6 +115,15 @@ class Span:
 
     def with_changes(self, **changes: Any) -> Span:
         return replace(self, **changes)
+
+    def settled(self) -> Span:
+        """This span with its deferred attributes computed."""
+        if not self.deferred:
+            return self
+        attributes = dict(self.attributes)
+        for compute in self.deferred:
+            attributes.update(compute())
+        return replace(self, attributes=attributes, deferred=())
 
     def to_dict(self) -> dict[str, Any]:
         """The stable JSON form (see springlet.tracing.export_json)."""

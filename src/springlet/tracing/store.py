@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS spans (
     attributes TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS spans_trace ON spans(trace_id);
+CREATE INDEX IF NOT EXISTS spans_run ON spans(run_id, kind);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, trace_id TEXT NOT NULL, parent_run_id TEXT,
     agent TEXT NOT NULL, model TEXT, session_id TEXT, status TEXT NOT NULL, error TEXT,
@@ -259,11 +260,13 @@ def _span_row(s: Span) -> tuple[Any, ...]:
 
 def _upsert_run(conn: sqlite3.Connection, root: Span) -> None:
     attrs = root.attributes
-    tokens = conn.execute(
-        "SELECT SUM(json_extract(attributes, ?)), SUM(json_extract(attributes, ?)) "
-        "FROM spans WHERE run_id = ? AND kind = 'model'",
-        (f'$."{INPUT_TOKENS}"', f'$."{OUTPUT_TOKENS}"', root.run_id),
-    ).fetchone()
+    tokens: tuple[Any, ...] = (None, None)
+    if root.finished:  # an open run has no model spans stored yet
+        tokens = conn.execute(
+            "SELECT SUM(json_extract(attributes, ?)), SUM(json_extract(attributes, ?)) "
+            "FROM spans WHERE run_id = ? AND kind = 'model'",
+            (f'$."{INPUT_TOKENS}"', f'$."{OUTPUT_TOKENS}"', root.run_id),
+        ).fetchone()
     parent_run = attrs.get("springlet.run.parent_run_id")
     conn.execute(
         "INSERT OR REPLACE INTO runs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",

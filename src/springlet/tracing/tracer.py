@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from springlet.tracing.handler import SpanRecorder
 
 _WORKSPACE_TRACERS: dict[Path, Tracer] = {}
+_RESOLVED_DIRS: dict[Path, Path] = {}
+"""Data dirs as given -> resolved: resolving is a filesystem walk, and it happened on
+every run (the tracer is looked up per run)."""
 _WORKSPACE_LOCK = threading.Lock()
 
 
@@ -64,7 +67,10 @@ class Tracer:
         `TracingSettings`). Custom sinks get a tracer of their own next to the store."""
         if settings is not None and not settings.enabled:
             return cls.disabled()
-        key = Path(data_dir).resolve()
+        given = Path(data_dir)
+        key = _RESOLVED_DIRS.get(given)
+        if key is None:
+            key = _RESOLVED_DIRS[given] = given.resolve()
         with _WORKSPACE_LOCK:
             cached = _WORKSPACE_TRACERS.get(key)
             if cached is not None and not extra_sinks:
