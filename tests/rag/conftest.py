@@ -133,7 +133,7 @@ def new_database(postgres_url: str) -> Iterator[Callable[[], str]]:
             conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
 
-def _backend(kind: str, request: pytest.FixtureRequest, sqlite_path: Path) -> Backend:
+def make_backend(kind: str, request: pytest.FixtureRequest, sqlite_path: Path) -> Backend:
     if kind == "sqlite":
         return Backend("sqlite", str(sqlite_path))
     return Backend("pgvector", request.getfixturevalue("new_database")())
@@ -187,7 +187,7 @@ class Corpus:
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
     """Each store in turn: a SQLite file in tmp_path, a fresh PostgreSQL database."""
-    return _backend(request.param, request, tmp_path / "knowledge.sqlite")
+    return make_backend(request.param, request, tmp_path / "knowledge.sqlite")
 
 
 @pytest.fixture

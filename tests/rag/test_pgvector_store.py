@@ -132,6 +132,9 @@ def test_url_forms() -> None:
     assert target.display == "kb@db.example:6543/knowledge"
     assert "pw" not in repr(target)
     assert target.scrub("failed for kb:pw") == "failed for kb:***"
+    assert target.ef_search == 100
+    tuned = pg_target("postgresql://kb@db/kb?options=-c%20hnsw.ef_search%3D400", "manual")
+    assert tuned.ef_search == 400
 
 
 WORKSPACE = {

@@ -21,7 +21,7 @@ from springlet.rag.spec import CollectionSpec
 from springlet.rag.store import CollectionNotIndexedError, EmbedderInfo, fts_match
 from springlet.rag.store_protocol import KnowledgeBackend
 
-from .conftest import BACKENDS, _backend
+from .conftest import BACKENDS, make_backend
 
 PRODUCTS = {
     "bracket.md": "# Wall bracket\n\nPart SKU-4471-B is the steel wall bracket that holds "
@@ -46,7 +46,7 @@ def minilm_products(
     embeddings = MiniLMEmbeddings()
     info = EmbedderInfo(embeddings.identity, embeddings.dimension, True)
     spec = CollectionSpec(name="products", sources=[{"path": "docs/"}])  # type: ignore[list-item]
-    store = _backend(request.param, request, root / "knowledge.sqlite").open()
+    store = make_backend(request.param, request, root / "knowledge.sqlite").open()
     ingest_collection(spec, root, store, embeddings, info)
     yield Retriever(store, "products", embeddings, info)
     store.close()

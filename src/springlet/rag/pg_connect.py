@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import re
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 from urllib.parse import quote
 
@@ -32,7 +33,10 @@ CONNECT_TIMEOUT_S = 5
 
 POOL_SIZE = 4
 HNSW_EF_SEARCH = 100
-"""Candidates an HNSW scan keeps (pgvector's default is 40); higher = better recall."""
+"""Candidates an HNSW scan keeps (pgvector's default is 40); higher = better recall.
+A URL can choose another: `?options=-c%20hnsw.ef_search%3D400`."""
+
+_EF_SEARCH_OPTION = re.compile(r"hnsw\.ef_search\s*=\s*(\d+)")
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _SCHEMES = ("postgresql", "postgres")
@@ -48,6 +52,8 @@ class PgTarget:
     user: str
     conninfo: str = field(repr=False)
     password: str = field(default="", repr=False)
+    ef_search: int = HNSW_EF_SEARCH
+    """`hnsw.ef_search` for this server's connections (the URL's `options` may set it)."""
 
     def scrub(self, text: str) -> str:
         """`text` on one line with the password (plain or URL-encoded) masked."""
@@ -95,12 +101,14 @@ def pg_target(url: str, collection: str) -> PgTarget:
     host = str(params.get("host") or os.environ.get("PGHOST") or "localhost")
     port = str(params.get("port") or os.environ.get("PGPORT") or "5432")
     dbname = str(params.get("dbname") or user)
+    ef_search = _EF_SEARCH_OPTION.search(str(params.get("options") or ""))
     return PgTarget(
         display=f"{user}@{host}:{port}/{dbname}",
         dbname=dbname,
         user=user,
         conninfo=conninfo,
         password=str(params.get("password") or ""),
+        ef_search=int(ef_search.group(1)) if ef_search else HNSW_EF_SEARCH,
     )
 
 
@@ -150,7 +158,7 @@ def open_pool(target: PgTarget, collection: str | None, schema_sql: str) -> Conn
             kwargs={"autocommit": True, "connect_timeout": CONNECT_TIMEOUT_S},
             min_size=1,
             max_size=POOL_SIZE,
-            configure=_configure,
+            configure=partial(_configure, ef_search=target.ef_search),
             check=ConnectionPool.check_connection,
             timeout=CONNECT_TIMEOUT_S,
             open=False,
@@ -162,9 +170,9 @@ def open_pool(target: PgTarget, collection: str | None, schema_sql: str) -> Conn
     return pool
 
 
-def _configure(conn: psycopg.Connection[Any]) -> None:
+def _configure(conn: psycopg.Connection[Any], *, ef_search: int) -> None:
     register_vector(conn)
-    conn.execute(f"SET hnsw.ef_search = {HNSW_EF_SEARCH}")
+    conn.execute(f"SET hnsw.ef_search = {ef_search:d}")
 
 
 def _prepare_database(

@@ -22,7 +22,9 @@ index to pay off: PostgreSQL scans 20k chunks of 384 dimensions in a few millise
 with perfect recall. `optimize`, run after each ingest that changed something, refreshes
 the planner's statistics and builds the HNSW index in one go once the collection reaches
 `HNSW_MIN_CHUNKS` (bulk building is several times faster than growing the index row by
-row); from then on unfiltered queries walk it (approximate, `hnsw.ef_search` 100).
+row); from then on unfiltered queries walk it (approximate: `hnsw.ef_search` 100 unless
+the URL's options say otherwise; on real embeddings recall stays near 1.0, on random
+384-dimensional vectors, HNSW's worst case, it falls to ~0.2 at 50k chunks).
 Filtered queries (sources / tags) always compute exact distances to the chunks that pass
 the filter, so a filter never loses results. Dimensions over pgvector's index limit
 (2,000) are always searched exactly.
@@ -47,7 +49,7 @@ import numpy as np
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from springlet.rag.pg_connect import HNSW_EF_SEARCH, PgTarget, connection_error, open_pool
+from springlet.rag.pg_connect import PgTarget, connection_error, open_pool
 from springlet.rag.retriever import query_terms
 from springlet.rag.store_protocol import (
     ChunkRow,
@@ -324,7 +326,7 @@ class PgVectorStore:
                 f" FROM springlet_chunks WHERE collection_id = {cid:d} ORDER BY d LIMIT %s"
             )
         with self._cid_connect(cid) as conn:
-            if k <= HNSW_EF_SEARCH:
+            if k <= self.target.ef_search:
                 rows = conn.execute(sql, (vector, k)).fetchall()
             else:  # an HNSW scan returns at most ef_search rows
                 with conn.transaction():
