@@ -168,6 +168,8 @@ class Agent(RunnableAgent):
         messages into `state` (token streaming only when someone reads the events)."""
         from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 
+        from springlet.agents.token_gate import TokenGate
+
         state["messages"] = [HumanMessage(message)]
         inputs = {"messages": state["messages"][:]}
         from langgraph.types import StreamMode
@@ -175,12 +177,13 @@ class Agent(RunnableAgent):
         modes: list[StreamMode] = ["updates"]
         if ctx.interactive_approval:
             modes.append("messages")
+        gate = TokenGate()  # tool calls written as text are not streamed as answers
         parts: Any = self.graph.astream(inputs, config, stream_mode=modes)
         async for mode, payload in parts:
             if mode == "messages":
                 chunk, meta = payload
                 if isinstance(chunk, AIMessageChunk) and meta.get("langgraph_node") == "model":
-                    text = text_of(chunk.content)
+                    text = gate.feed(ctx.step, text_of(chunk.content))
                     if text:
                         ctx.emit(ModelToken(ctx.run_id, ctx.step, text))
                 continue
@@ -193,6 +196,9 @@ class Agent(RunnableAgent):
                     state["messages"].append(message_out)
                     if isinstance(message_out, AIMessage):
                         calls = tuple(dict(c) for c in message_out.tool_calls)
+                        held = gate.settle(ctx.step, became_tool_call=bool(calls))
+                        if held:
+                            ctx.emit(ModelToken(ctx.run_id, ctx.step, held))
                         text = text_of(message_out.content)
                         ctx.emit(ModelMessage(ctx.run_id, ctx.step, text, calls))
 

@@ -82,14 +82,13 @@ class RunView:
     """Show nothing while running (for --json)."""
     auto_approve: bool = False
     streamed: dict[int, str] = field(default_factory=dict)
-    held: set[int] = field(default_factory=set)
+    """The answer text shown so far, per model step."""
 
     def follow(self, agent: Agent, message: str, session_id: str | None) -> RunResult:
         """Run `agent` on `message`, showing events as they come; the run's result."""
         from springlet.agents.events import RunFailed, RunFinished
 
         self.streamed.clear()
-        self.held.clear()
         result: RunResult | None = None
         for event in agent.stream(message, session_id=session_id):
             self.show(event)
@@ -108,10 +107,9 @@ class RunView:
             return
         if self.quiet:
             return
-        if isinstance(event, ev.ModelToken):
-            self._token(event.step, event.text)
-        elif isinstance(event, ev.ModelMessage):
-            self._step_done(event.step, bool(event.tool_calls))
+        if isinstance(event, ev.ModelToken):  # tool calls written as text never stream
+            self.streamed[event.step] = self.streamed.get(event.step, "") + event.text
+            click.echo(event.text, nl=False)
         elif isinstance(event, ev.ToolCallStarted):
             self._note(f"-> {event.name}({_args(event.arguments)})")
         elif isinstance(event, ev.ToolCallFinished):
@@ -122,25 +120,6 @@ class RunView:
             self._note(f"retrieved {len(event.sources)} passages from {event.collection}")
         elif isinstance(event, ev.RouteChosen):
             self._note(f"routed to {event.route} (score {event.score:.2f}, by {event.by})")
-
-    def _token(self, step: int, text: str) -> None:
-        """Print a token, unless the step looks like a tool call written as text: those
-        wait for the step's message, which says whether it became a real tool call."""
-        so_far = self.streamed.get(step, "") + text
-        self.streamed[step] = so_far
-        if step in self.held or _looks_like_a_call(so_far):
-            self.held.add(step)
-            return
-        click.echo(text, nl=False)
-
-    def _step_done(self, step: int, became_tool_call: bool) -> None:
-        if step not in self.held:
-            return
-        self.held.discard(step)
-        if became_tool_call:
-            self.streamed.pop(step, None)
-        else:
-            click.echo(self.streamed.get(step, ""), nl=False)
 
     def ask(self, event: Any) -> None:
         """Answer an approval request: --yes approves, otherwise ask y/n on the terminal."""
@@ -176,15 +155,6 @@ class RunView:
     @staticmethod
     def _note(text: str) -> None:
         click.echo(click.style(text, dim=True), err=True)
-
-
-_CALL_OPENINGS = ("<tool_call>", "{", "```")
-
-
-def _looks_like_a_call(text: str) -> bool:
-    """Whether `text` opens like a tool call written as text (or a prefix of one)."""
-    head = text.lstrip()
-    return bool(head) and any(head.startswith(o) or o.startswith(head) for o in _CALL_OPENINGS)
 
 
 def _args(arguments: dict[str, Any]) -> str:
