@@ -170,8 +170,8 @@ def test_approval_rejected_in_a_stream(make_workspace: MakeWorkspace) -> None:
         if isinstance(event, ApprovalRequested):
             event.reject("the customer changed their mind")
     answered = [e for e in events if isinstance(e, ApprovalAnswered)]
-    assert [(a.approved, a.reason) for a in answered] == [
-        (False, "the customer changed their mind")
+    assert [(a.step, a.approved, a.reason) for a in answered] == [
+        (1, False, "the customer changed their mind")
     ]
     finished = events[-1]
     assert isinstance(finished, RunFinished)

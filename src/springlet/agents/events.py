@@ -100,6 +100,7 @@ class ApprovalRequested(Event):
 
 @dataclass(frozen=True)
 class ApprovalAnswered(Event):
+    step: int
     call_id: str
     name: str
     approved: bool

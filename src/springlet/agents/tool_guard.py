@@ -137,7 +137,7 @@ class ToolGuard(AgentMiddleware[AgentState[Any], Any]):
                 verdict = await verdict
             event.approve() if verdict else event.reject()
         approved, reason = await answer
-        ctx.emit(ApprovalAnswered(ctx.run_id, call_id, name, approved, reason))
+        ctx.emit(ApprovalAnswered(ctx.run_id, step, call_id, name, approved, reason))
         if approved:
             return None
         return f"The user did not approve running '{name}' ({reason}). Do not retry it."
