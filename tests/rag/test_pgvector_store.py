@@ -29,7 +29,7 @@ from springlet.rag.store_protocol import EmbedderInfo, EmbedderMismatchError, Fi
 
 psycopg = pytest.importorskip("psycopg", reason="the pgvector extra is not installed")
 
-from springlet.rag import pgvector_store  # noqa: E402
+from springlet.rag import pg_connect, pgvector_store  # noqa: E402
 from springlet.rag.pg_connect import pg_target  # noqa: E402
 from springlet.rag.pgvector_store import PgVectorStore, lexemes, tsquery  # noqa: E402
 
@@ -82,6 +82,28 @@ def test_server_down_names_collection_and_host_but_never_the_password() -> None:
     assert "start the PostgreSQL server" in text
     assert "s3cret-pw" not in text
     assert caught.value.__cause__ is None and caught.value.__suppress_context__
+
+
+def test_server_gone_after_opening_gives_the_same_clear_error(
+    postgres_url: str, pg_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pg_connect, "CONNECT_TIMEOUT_S", 1)  # how long the pool waits
+    store = PgVectorStore(pg_target(pg_url, "docs"))
+    cid = store.pin_collection("docs", EmbedderInfo("e8", 8, True), rebuild=False)
+    name = urlsplit(pg_url).path.lstrip("/")
+    with psycopg.connect(postgres_url, autocommit=True) as admin:  # as good as a shutdown
+        admin.execute(f"ALTER DATABASE {name} ALLOW_CONNECTIONS false")
+        admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,)
+        )
+    try:
+        with pytest.raises(SpringletError) as caught:
+            store.chunk_count(cid)
+        assert "collection 'docs': PostgreSQL at" in str(caught.value)
+        assert "start the PostgreSQL server" in str(caught.value.hint)
+        assert "is not currently accepting connections" in str(caught.value)  # the cause
+    finally:
+        store.close()
 
 
 def test_missing_database_says_how_to_create_it(postgres_url: str) -> None:

@@ -146,6 +146,22 @@ def connection_error(
     return SpringletError(f"{_where(target, collection)} cannot be used: {reason}", hint=hint)
 
 
+def unavailable_error(
+    target: PgTarget, collection: str | None, exc: BaseException
+) -> SpringletError:
+    """`connection_error` for a failure of a pooled connection.
+
+    When the pool only says it timed out, one direct connection attempt finds out why
+    (server down, database closed, password changed).
+    """
+    if isinstance(exc, PoolTimeout):
+        try:
+            psycopg.connect(target.conninfo, connect_timeout=CONNECT_TIMEOUT_S).close()
+        except psycopg.OperationalError as cause:
+            exc = cause
+    return connection_error(target, collection, exc)
+
+
 def open_pool(target: PgTarget, collection: str | None, schema_sql: str) -> ConnectionPool:
     """A connection pool on `target`, after enabling pgvector and running `schema_sql`."""
     try:

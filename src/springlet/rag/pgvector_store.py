@@ -49,7 +49,7 @@ import numpy as np
 import psycopg
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from springlet.rag.pg_connect import PgTarget, connection_error, open_pool
+from springlet.rag.pg_connect import PgTarget, open_pool, unavailable_error
 from springlet.rag.retriever import query_terms
 from springlet.rag.store_protocol import (
     ChunkRow,
@@ -160,7 +160,7 @@ class PgVectorStore:
             with pool.connection() as conn:
                 yield conn
         except (psycopg.OperationalError, PoolTimeout) as exc:
-            raise connection_error(self.target, collection, exc) from None
+            raise unavailable_error(self.target, collection, exc) from None
 
     def _cid_connect(self, cid: int) -> AbstractContextManager[psycopg.Connection[Any]]:
         pinned = self._pins.get(cid)
