@@ -1,28 +1,71 @@
-"""Conversation memory: LangGraph's async SQLite checkpointer, one file per workspace."""
+"""Conversation memory: LangGraph's async SQLite checkpointer, one file per workspace.
+
+The aiosqlite connection lives on springlet's runtime loop: it is opened there, every
+checkpoint read and write runs there (runs execute there), and it is closed there, by
+`Workspace.close()`, else when its saver is garbage-collected, else at interpreter exit.
+
+Why each way out matters: aiosqlite answers a call on the event loop of whoever made it.
+A connection nobody closed is stopped by aiosqlite's `__del__` on whatever loop the
+collecting thread has at that moment, often a caller's loop that is about to close (an
+`asyncio.run`, a pytest-asyncio test); its worker thread then dies on "Event loop is
+closed" while answering.
+"""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from springlet.agents.runtime_loop import run_sync
+from springlet.agents import runtime_loop
 
 if TYPE_CHECKING:
+    import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
     from springlet.workspace.workspace import Workspace
 
 MEMORY_FILE = "memory.sqlite"
+_EXIT_CLOSE_TIMEOUT_S = 5.0
+
+# Connections opened and not yet closed. Whoever removes one from the set closes it, so
+# it is closed exactly once (`set.remove` is atomic: no lock, safe inside a finalizer).
+_open_connections: set[aiosqlite.Connection] = set()
+
+
+class WorkspaceMemory:
+    """A workspace's checkpointer; `close()` (called by `Workspace.close`) closes its
+    connection on the runtime loop."""
+
+    def __init__(self, saver: AsyncSqliteSaver) -> None:
+        self.saver = saver
+        _open_connections.add(saver.conn)
+        # a workspace dropped without close(): close once no agent can use the saver
+        self._finalizer = weakref.finalize(saver, _close_soon, saver.conn)
+        self._finalizer.atexit = False  # _close_all_at_exit waits for it instead
+
+    def close(self) -> None:
+        """Close the connection (waits for it, except when called on the runtime loop)."""
+        self._finalizer.detach()
+        connection = self.saver.conn
+        if not _claim(connection):
+            return
+        if runtime_loop.on_runtime_loop():  # cannot wait on the loop the close runs on
+            runtime_loop.schedule(connection.close())
+        else:
+            runtime_loop.run_sync(connection.close())
 
 
 def workspace_memory(ws: Workspace) -> AsyncSqliteSaver:
     """The workspace's checkpointer (opened once, on the runtime loop where runs execute)."""
 
-    def open_saver() -> AsyncSqliteSaver:
-        return run_sync(_open(ws.loaded.data_dir / MEMORY_FILE))
+    def open_memory() -> WorkspaceMemory:
+        return WorkspaceMemory(runtime_loop.run_sync(_open(ws.loaded.data_dir / MEMORY_FILE)))
 
-    saver: AsyncSqliteSaver = ws.shared("memory", open_saver)
-    return saver
+    memory: WorkspaceMemory = ws.shared("memory", open_memory)
+    return memory.saver
 
 
 async def _open(path: Path) -> AsyncSqliteSaver:
@@ -31,7 +74,41 @@ async def _open(path: Path) -> AsyncSqliteSaver:
 
     path.parent.mkdir(parents=True, exist_ok=True)
     connection = await aiosqlite.connect(str(path))
-    await connection.execute("PRAGMA journal_mode=WAL")
-    saver = AsyncSqliteSaver(connection)
-    await saver.setup()
+    try:
+        await connection.execute("PRAGMA journal_mode=WAL")
+        saver = AsyncSqliteSaver(connection)
+        await saver.setup()
+    except BaseException:
+        await connection.close()
+        raise
     return saver
+
+
+def _claim(connection: aiosqlite.Connection) -> bool:
+    """True for the one caller that gets to close `connection`."""
+    try:
+        _open_connections.remove(connection)
+    except KeyError:
+        return False
+    return True
+
+
+def _close_soon(connection: aiosqlite.Connection) -> None:
+    """Finalizer of a saver nobody closed: may run in any thread, mid garbage collection,
+    so it only schedules the close on the runtime loop and never waits or locks."""
+    if _claim(connection):
+        runtime_loop.schedule(connection.close())
+
+
+@atexit.register
+def _close_all_at_exit() -> None:
+    """Close what is still open while the runtime loop (a daemon thread) still runs."""
+    while _open_connections:
+        try:
+            connection = _open_connections.pop()
+        except KeyError:
+            return
+        closing = runtime_loop.schedule(connection.close())
+        if closing is not None:
+            with contextlib.suppress(Exception):
+                closing.result(timeout=_EXIT_CLOSE_TIMEOUT_S)

@@ -3,7 +3,8 @@
 Why: LangGraph's async SQLite checkpointer and the tools' async code must live on one
 loop, while callers come from plain threads (`agent.run`) and from their own loops (a
 web service's `await agent.arun`). Runs are submitted here; the sync and async faces of
-`Agent` are thin wrappers over `submit` in one place.
+`Agent` are thin wrappers over `submit` in one place. What lives on this loop is closed
+on it too (memory's SQLite connection): `schedule` lets even a finalizer ask for that.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def submit(coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
 
 def run_sync(coro: Coroutine[Any, Any, T]) -> T:
     """Run `coro` on the runtime loop and wait for its result (from a non-runtime thread)."""
-    if _on_runtime_loop():
+    if on_runtime_loop():
         coro.close()
         raise RuntimeError("run_sync called from the springlet runtime loop; await it instead")
     return submit(coro).result()
@@ -52,7 +53,7 @@ def run_sync(coro: Coroutine[Any, Any, T]) -> T:
 
 async def run_async(coro: Coroutine[Any, Any, T]) -> T:
     """Await `coro` run on the runtime loop from the caller's own loop; cancels with it."""
-    if _on_runtime_loop():
+    if on_runtime_loop():
         return await coro
     future = submit(coro)
     try:
@@ -62,7 +63,23 @@ async def run_async(coro: Coroutine[Any, Any, T]) -> T:
         raise
 
 
-def _on_runtime_loop() -> bool:
+def schedule(coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T] | None:
+    """Start `coro` on the runtime loop without waiting, from any thread, even from a
+    garbage-collection finalizer: it takes no lock and never starts a loop. None (and
+    `coro` closed unrun) when no runtime loop is running."""
+    loop = _loop
+    if loop is None or loop.is_closed():
+        coro.close()
+        return None
+    try:
+        return asyncio.run_coroutine_threadsafe(coro, loop)
+    except RuntimeError:  # closed in between
+        coro.close()
+        return None
+
+
+def on_runtime_loop() -> bool:
+    """True when called from code running on the runtime loop (which must not block)."""
     try:
         return asyncio.get_running_loop() is _loop
     except RuntimeError:
