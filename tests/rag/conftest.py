@@ -134,6 +134,7 @@ def new_database(postgres_url: str) -> Iterator[Callable[[], str]]:
 
 
 def make_backend(kind: str, request: pytest.FixtureRequest, sqlite_path: Path) -> Backend:
+    """A `kind` backend: the SQLite file at `sqlite_path`, or a new PostgreSQL database."""
     if kind == "sqlite":
         return Backend("sqlite", str(sqlite_path))
     return Backend("pgvector", request.getfixturevalue("new_database")())
