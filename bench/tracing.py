@@ -16,7 +16,9 @@ Two models answer it:
               wait for it to hide in). Reported in microseconds per run.
 
 Writes: spans through the store as the writer batches them, per span (off the agent's
-path), and the cost of handing one span to the writer.
+path), the cost of handing one span to the writer, and the cost per run written once the
+store is full (retention pruning on every write; this grew with the store until the
+pruning and token queries got their indexes).
 
     .venv/bin/python bench/tracing.py [--runs 200] [--rounds 7] [--model-runs 4]
 """
@@ -28,12 +30,13 @@ import statistics
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from springlet.testing import Reply, ToolCall, register_script
 from springlet.tracing import Tracer, TraceStore
-from springlet.tracing.spans import Span, SpanKind, SpanStatus, new_id
+from springlet.tracing.spans import Span, SpanKind, SpanStatus, new_id, new_span_id
 
 QUESTION = "Where is my order A-1001?"
 TOOLS = '''
@@ -148,6 +151,45 @@ def sample_span(run_id: str, seq: int) -> Span:
     )
 
 
+def run_spans() -> list[Span]:
+    """One run as the writer sees it: three child spans, then the closed root."""
+    run_id = new_id()
+    now = time.time_ns()
+    children = [replace(sample_span(run_id, i), span_id=new_span_id()) for i in range(3)]
+    root = Span(
+        span_id=run_id,
+        trace_id=run_id,
+        run_id=run_id,
+        parent_id=None,
+        kind=SpanKind.AGENT,
+        name="invoke_agent orders",
+        start_ns=now,
+        end_ns=now + 5_000_000,
+        status=SpanStatus.OK,
+        attributes={"gen_ai.agent.name": "orders", "springlet.run.input": QUESTION},
+    )
+    return [*children, root]
+
+
+def write_cost_at_retention(data_dir: Path, kept: int) -> None:
+    """A store that is full: every write also prunes the oldest runs (retention)."""
+    store = TraceStore(data_dir / "full.sqlite", retention_runs=kept)
+    per_batch = 12  # runs per writer batch at ~250 runs/s with a 50 ms linger
+    for _ in range(kept // per_batch + 1):
+        store.write([span for _ in range(per_batch) for span in run_spans()])
+    batches = [[s for _ in range(per_batch) for s in run_spans()] for _ in range(84)]
+    cpu, wall = time.thread_time(), time.perf_counter()
+    for batch in batches:
+        store.write(batch)
+    runs = len(batches) * per_batch
+    print(
+        f"store at its retention limit ({kept} runs kept): "
+        f"{(time.thread_time() - cpu) / runs * 1e6:5.0f} us CPU, "
+        f"{(time.perf_counter() - wall) / runs * 1e6:5.0f} us wall per run written "
+        "(4 spans, pruning included)"
+    )
+
+
 def write_cost(data_dir: Path, spans: int) -> None:
     store = TraceStore(data_dir / "writes.sqlite")
     batch = [sample_span(new_id(), i) for i in range(spans)]
@@ -174,10 +216,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--model-runs", type=int, default=4, help="runs per round, embedded")
     parser.add_argument("--spans", type=int, default=20_000)
+    parser.add_argument("--kept", type=int, default=10_000, help="retention_runs of the store")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         throughput(Path(tmp), args.runs, args.rounds, args.model_runs)
         write_cost(Path(tmp), args.spans)
+        write_cost_at_retention(Path(tmp), args.kept)
 
 
 if __name__ == "__main__":

@@ -67,15 +67,17 @@ def test_list_filters_by_agent_failed_and_since(workspace: Path) -> None:
     _, out = invoke(workspace, "list", "--json", "--failed")
     assert [(r["run_id"], r["status"]) for r in json.loads(out)] == [(failed, "error")]
     _, out = invoke(workspace, "list", "--since", "1h")
-    assert ok[:12] in out and "helpdesk" in out and "where is A-1?" in out
+    assert ok[-12:] in out and "helpdesk" in out and "where is A-1?" in out
     code, out = invoke(workspace, "list", "--since", "soon")
     assert code == 2 and "use a number and a unit" in out
 
 
 def test_show_prints_a_readable_tree(workspace: Path) -> None:
     run_id = record(workspace, "helpdesk", "A-1", "It shipped.")
-    code, out = invoke(workspace, "show", run_id[:8])
+    record(workspace, "helpdesk", "A-2", "It shipped too.")  # same time prefix, other tail
+    code, out = invoke(workspace, "show", run_id[-12:])  # the id as `traces list` shows it
     assert code == 0, out
+    assert f"run {run_id}" in out
     lines = out.splitlines()
     tree = [line for line in lines if "[" in line and "]" in line]
     assert tree[0].startswith("[agent] invoke_agent helpdesk  ok")

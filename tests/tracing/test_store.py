@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from springlet.tracing import SpanStatus, Tracer, TraceStore, TracingWriteWarning
-from springlet.tracing.spans import Span, SpanKind
+from springlet.tracing.spans import Span, SpanKind, new_id, short_id
 from springlet.workspace.settings import TracingSettings
 
 
@@ -125,3 +125,29 @@ def test_a_run_left_open_by_a_dead_process_shows_as_running(store: TraceStore) -
     assert tracer.flush()
     summary = store.get_run(scope.run_id)
     assert summary is not None and summary.status is SpanStatus.RUNNING
+
+
+def test_run_ids_grow_with_time_and_are_found_by_their_shown_tail(store: TraceStore) -> None:
+    # time-ordered ids keep the store's indexes appending; people see and type the tail
+    first = new_id()
+    time.sleep(0.002)
+    second = new_id()
+    assert len(first) == len(second) == 32 and first < second
+    assert first[:8] == second[:8] and short_id(first) != short_id(second)
+    store.write([root(first, 1000), root(second, 2000)])
+    found = store.get_run(short_id(first))
+    assert found is not None and found.run_id == first
+
+
+def test_retention_deletes_use_indexes(store: TraceStore) -> None:
+    # pruning deletes runs by trace and sums a run's tokens by run: both must be indexed
+    # (a full scan per deleted run made every write 7x slower once retention kicked in)
+    store.write([root(new_id(), 1000)])
+    conn = sqlite3.connect(store.path)
+    for sql in (
+        "DELETE FROM runs WHERE trace_id = 'x'",
+        "DELETE FROM spans WHERE trace_id = 'x'",
+        "SELECT SUM(start_ns) FROM spans WHERE run_id = 'x' AND kind = 'model'",
+    ):
+        plan = " ".join(str(row[-1]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
+        assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, (sql, plan)

@@ -85,12 +85,14 @@ def list_runs(
 
 
 def _run_line(run: RunSummary) -> str:
+    from springlet.tracing.spans import short_id
+
     started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.start_ns / 1e9))
     status = click.style(f"{run.status.value:<10}", fg=STATUS_COLOURS.get(run.status.value))
     question = (run.input or "").replace("\n", " ")
     question = question[:50] + "…" if len(question) > 51 else question
     return (
-        f"{run.run_id[:12]}  {started}  {status} {run.agent:<16} "
+        f"{short_id(run.run_id)}  {started}  {status} {run.agent:<16} "
         f"{_duration(run.duration_ms):>8}  {_tokens(run.input_tokens, run.output_tokens):<14}"
         f"  {question}"
     )

@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS runs (
     input_tokens INTEGER, output_tokens INTEGER
 );
 CREATE INDEX IF NOT EXISTS runs_start ON runs(start_ns);
+CREATE INDEX IF NOT EXISTS runs_trace ON runs(trace_id);
 """
 
 
@@ -211,11 +212,14 @@ class TraceStore:
         return [_summary(row) for row in rows]
 
     def get_run(self, run_id: str) -> RunSummary | None:
+        """The run with this id, or whose id ends (as `traces list` shows it) or starts
+        with it; the newest of several."""
         row = (
             self._connect()
             .execute(
-                "SELECT * FROM runs WHERE run_id = ? OR run_id LIKE ? ORDER BY run_id = ? DESC",
-                (run_id, f"{run_id}%", run_id),
+                "SELECT * FROM runs WHERE run_id = ? OR run_id LIKE ? OR run_id LIKE ? "
+                "ORDER BY run_id = ? DESC, start_ns DESC",
+                (run_id, f"%{run_id}", f"{run_id}%", run_id),
             )
             .fetchone()
         )
