@@ -173,3 +173,12 @@ def test_memory_left_open_is_closed_at_exit(memory_root: Path, script_name: str)
     assert (done.returncode, done.stdout) == (0, "hi\n"), done.stderr
     assert "Traceback" not in done.stderr and "ResourceWarning" not in done.stderr
     assert not write_ahead_log(memory_root).exists()
+
+
+def test_a_closed_workspace_builds_its_agents_anew(memory_root: Path) -> None:
+    ws = load_workspace(memory_root, tracing=False)
+    assert ws.agent("a").run("hello", session_id="s").text == "1: hello"
+    ws.close()
+    # the agent built before close held the closed memory; asking again reopens it
+    assert ws.agent("a").run("again", session_id="s").text == "2: again"
+    ws.close()

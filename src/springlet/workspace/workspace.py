@@ -101,13 +101,16 @@ class Workspace:
             )
 
     def close(self) -> None:
-        """Release what the workspace holds open (trace writer, memory database, ...)."""
+        """Release what the workspace holds open (trace writer, memory database, ...).
+        Agents and prompts asked for afterwards are built anew, on fresh resources."""
         with self._lock:
             for value in self._shared.values():
                 closer = getattr(value, "close", None)
                 if callable(closer):
                     closer()
             self._shared.clear()
+            self._agents.clear()
+            self._prompts.clear()
 
     def __enter__(self) -> Workspace:
         return self
