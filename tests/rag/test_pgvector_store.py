@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ from click.testing import CliRunner
 
 from springlet.cli import main
 from springlet.errors import SpringletError
-from springlet.rag.knowledge import close_shared_stores
+from springlet.rag.knowledge import close_shared_stores, shared_server_store
+from springlet.rag.spec import CollectionSpec
 from springlet.rag.splitting import Chunk
 from springlet.rag.store_protocol import EmbedderInfo, EmbedderMismatchError, FileChunks
 
@@ -157,6 +159,22 @@ def test_url_forms() -> None:
     assert target.ef_search == 100
     tuned = pg_target("postgresql://kb@db/kb?options=-c%20hnsw.ef_search%3D400", "manual")
     assert tuned.ef_search == 400
+
+
+def test_without_the_extra_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "psycopg", None)  # as if psycopg were not installed
+    for module in ("springlet.rag.pg_connect", "springlet.rag.pgvector_store"):
+        monkeypatch.delitem(sys.modules, module)
+    spec = CollectionSpec(
+        name="manual",
+        sources=[{"path": "docs/"}],  # type: ignore[list-item]
+        store="pgvector",
+        url="postgresql://kb@db/kb",
+    )
+    with pytest.raises(SpringletError) as caught:
+        shared_server_store(spec)
+    assert "collection 'manual': store 'pgvector' needs psycopg" in str(caught.value)
+    assert caught.value.hint == "pip install 'springlet[pgvector]'"
 
 
 WORKSPACE = {

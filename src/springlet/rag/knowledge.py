@@ -57,8 +57,8 @@ def shared_server_store(spec: CollectionSpec) -> KnowledgeBackend:
         from springlet.rag.pgvector_store import PgVectorStore
     except ImportError as exc:
         raise SpringletError(
-            f"collection '{spec.name}': store 'pgvector' needs psycopg and pgvector "
-            f"({exc.name} is not installed)",
+            f"collection '{spec.name}': store 'pgvector' needs psycopg and pgvector, "
+            f"which are not installed ({exc})",
             hint="pip install 'springlet[pgvector]'",
         ) from None
     target = pg_target(spec.url or "", spec.name)
