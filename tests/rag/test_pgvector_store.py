@@ -124,20 +124,29 @@ def test_pgvector_not_enabled_and_no_right_to_enable_it(
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute("DROP ROLE IF EXISTS springlet_app")
         admin.execute("CREATE ROLE springlet_app LOGIN")  # not a superuser
+    store = PgVectorStore(pg_target(_as_user(url, "springlet_app"), "manual"))
+    try:
+        with pytest.raises(SpringletError) as caught:
+            store.pin_collection("manual", EmbedderInfo("x", 8, True), rebuild=False)
+        assert "the pgvector extension is not enabled in database" in str(caught.value)
+        assert "collection 'manual'" in str(caught.value)
+        assert "CREATE EXTENSION vector;" in str(caught.value.hint)
+        with psycopg.connect(url, autocommit=True) as owner:
+            owner.execute("CREATE EXTENSION vector")  # enabled, but no right to create tables
+        with pytest.raises(SpringletError) as caught:
+            store.pin_collection("manual", EmbedderInfo("x", 8, True), rebuild=False)
+        assert "user 'springlet_app' may not create springlet's tables" in str(caught.value)
+        assert "GRANT CREATE ON SCHEMA public TO springlet_app" in str(caught.value.hint)
+    finally:
+        store.close()
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            admin.execute("DROP ROLE springlet_app")
+
+
+def _as_user(url: str, user: str) -> str:
+    """The URL with another user (no password: the test server trusts local users)."""
     parts = urlsplit(url)
-    as_app = parts._replace(netloc=f"springlet_app@{parts.hostname or ''}").geturl()
-    store = PgVectorStore(pg_target(as_app, "manual"))
-    with pytest.raises(SpringletError) as caught:
-        store.pin_collection("manual", EmbedderInfo("x", 8, True), rebuild=False)
-    assert "the pgvector extension is not enabled in database" in str(caught.value)
-    assert "collection 'manual'" in str(caught.value)
-    assert "CREATE EXTENSION vector;" in str(caught.value.hint)
-    with psycopg.connect(url, autocommit=True) as owner:
-        owner.execute("CREATE EXTENSION vector")  # enabled now, but no right to create tables
-    with pytest.raises(SpringletError) as caught:
-        store.pin_collection("manual", EmbedderInfo("x", 8, True), rebuild=False)
-    assert "user 'springlet_app' may not create springlet's tables" in str(caught.value)
-    assert "GRANT CREATE ON SCHEMA public TO springlet_app" in str(caught.value.hint)
+    return parts._replace(netloc=f"{user}@{parts.netloc.rpartition('@')[2]}").geturl()
 
 
 def test_unset_variable_in_url_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -254,6 +263,35 @@ def test_big_collections_get_an_hnsw_index_that_queries_use(
         assert [d for _, d in indexed] == sorted(d for _, d in indexed)
     pg_store.pin_collection("docs", EmbedderInfo("e16", 16, True), rebuild=True)
     assert _hnsw_indexes(pg_url) == []  # dropped with the collection
+
+
+def test_an_application_role_that_does_not_own_the_tables_can_ingest_and_search(
+    pg_store: PgVectorStore,
+    pg_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    monkeypatch.setattr(pgvector_store, "HNSW_MIN_CHUNKS", 10)
+    pg_store.pin_collection("docs", EmbedderInfo("e8", 8, True), rebuild=False)  # as owner
+    with psycopg.connect(pg_url, autocommit=True) as owner:
+        owner.execute("DROP ROLE IF EXISTS springlet_writer")
+        owner.execute("CREATE ROLE springlet_writer LOGIN")
+        owner.execute("GRANT ALL ON ALL TABLES IN SCHEMA public TO springlet_writer")
+        owner.execute("GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO springlet_writer")
+    app = PgVectorStore(pg_target(_as_user(pg_url, "springlet_writer"), "docs"))
+    try:
+        cid = app.pin_collection("docs", EmbedderInfo("e8", 8, True), rebuild=False)
+        app.replace_files(cid, [_file("a.md", np.random.default_rng(1).standard_normal((12, 8)))])
+        app.optimize(cid)  # may not create the index: warns, does not fail
+        assert "may not build its HNSW index" in caplog.text
+        assert _hnsw_indexes(pg_url) == []
+        query = np.ones(8, dtype=np.float32).tobytes()
+        assert len(app.nearest(cid, query, 5)) == 5  # exact search still answers
+    finally:
+        app.close()
+        with psycopg.connect(pg_url, autocommit=True) as owner:
+            owner.execute("DROP OWNED BY springlet_writer")
+            owner.execute("DROP ROLE springlet_writer")
 
 
 def _hnsw_indexes(url: str) -> list[str]:

@@ -39,6 +39,7 @@ score counts.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -58,6 +59,8 @@ from springlet.rag.store_protocol import (
     FileChunks,
     check_pin,
 )
+
+log = logging.getLogger(__name__)
 
 HNSW_MAX_DIMENSION = 2000
 """pgvector cannot index `vector` columns of more dimensions; those are searched exactly."""
@@ -260,8 +263,13 @@ class PgVectorStore:
             )
 
     def optimize(self, cid: int) -> None:
-        """Refresh statistics; build the HNSW index once the collection is big enough."""
+        """Refresh statistics; build the HNSW index once the collection is big enough.
+
+        A role that may write but does not own the tables cannot build the index: the
+        collection is then searched exactly, and a warning says how to add the index.
+        """
         dimension = self._dimension(cid)
+        index = f"springlet_chunks_hnsw_{cid:d}"
         with self._cid_connect(cid) as conn:
             conn.execute("ANALYZE springlet_collections, springlet_files, springlet_chunks")
             count = conn.execute(
@@ -269,15 +277,30 @@ class PgVectorStore:
             ).fetchone()
             if dimension > HNSW_MAX_DIMENSION or (count or (0,))[0] < HNSW_MIN_CHUNKS:
                 return
-            with conn.transaction():
-                _lock_collection(conn, cid)
-                conn.execute(
-                    "SELECT set_config('maintenance_work_mem', %s, true)", (INDEX_BUILD_MEMORY,)
-                )
-                conn.execute(
-                    f"CREATE INDEX IF NOT EXISTS springlet_chunks_hnsw_{cid:d} ON springlet_chunks"
-                    f" USING hnsw ((embedding::vector({dimension:d})) vector_cosine_ops)"
-                    f" WHERE collection_id = {cid:d}"
+            if conn.execute("SELECT to_regclass(%s)", (index,)).fetchone() != (None,):
+                return
+            create = (
+                f"CREATE INDEX IF NOT EXISTS {index} ON springlet_chunks USING hnsw"
+                f" ((embedding::vector({dimension:d})) vector_cosine_ops)"
+                f" WHERE collection_id = {cid:d}"
+            )
+            try:
+                with conn.transaction():
+                    _lock_collection(conn, cid)
+                    conn.execute(
+                        "SELECT set_config('maintenance_work_mem', %s, true)",
+                        (INDEX_BUILD_MEMORY,),
+                    )
+                    conn.execute(create)
+            except psycopg.errors.InsufficientPrivilege as exc:
+                pinned = self._pins.get(cid)
+                log.warning(
+                    "collection '%s': user '%s' may not build its HNSW index (%s), so it is "
+                    "searched exactly; to index it, run as the table owner: %s",
+                    pinned[0] if pinned else cid,
+                    self.target.user,
+                    exc.diag.message_primary,
+                    create,
                 )
 
     # -- reading ---------------------------------------------------------------------
