@@ -110,8 +110,11 @@ CREATE TABLE IF NOT EXISTS springlet_chunks (
 CREATE INDEX IF NOT EXISTS springlet_chunks_by_file ON springlet_chunks (collection_id, path);
 CREATE INDEX IF NOT EXISTS springlet_chunks_by_hash
     ON springlet_chunks (collection_id, text_hash);
-CREATE INDEX IF NOT EXISTS springlet_chunks_lexemes ON springlet_chunks USING gin (lexemes);
+CREATE INDEX IF NOT EXISTS springlet_chunks_lexemes ON springlet_chunks USING gin (lexemes)
+    WITH (fastupdate = off);
 """
+"""(`fastupdate = off`: new chunks go straight into the GIN index instead of a pending list
+that every lexical query would scan until the next VACUUM.)"""
 
 _PIN = "SELECT id, embedder, dimension, normalized FROM springlet_collections WHERE name = %s"
 _INSERT_CHUNK = (
