@@ -385,3 +385,29 @@ def test_amx_cpus_load_without_weight_repacking(monkeypatch: pytest.MonkeyPatch)
     assert bindings.llama_model_default_params is defaults
     answer = guarded.create_completion("The capital of France is", max_tokens=4, temperature=0)
     assert answer["choices"][0]["text"].strip()
+
+
+@pytest.mark.parametrize(("exported", "expected"), [(None, "10000"), ("500", "500")])
+def test_openmp_spin_wait_is_shortened_before_llama_cpp_loads(
+    exported: str | None, expected: str
+) -> None:
+    # libgomp reads GOMP_SPINCOUNT once, when llama.cpp's library loads: a fresh process
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "GOMP_SPINCOUNT"}
+    if exported is not None:
+        env["GOMP_SPINCOUNT"] = exported
+    code = (
+        "import os, sys\n"
+        "from springlet.models.embedded_runtime import llama_cpp_library\n"
+        "assert 'llama_cpp' not in sys.modules\n"
+        "llama_cpp_library()\n"
+        "print(os.environ['GOMP_SPINCOUNT'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == expected
