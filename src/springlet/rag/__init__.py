@@ -1,9 +1,11 @@
 """Knowledge (RAG): collections loaded, split, embedded, stored, retrieved with sources.
 
-Modules: `spec` (the collection spec, pure data), `loaders`, `splitting`, `store`
-(sqlite-vec + FTS5, pinned to its embedder), `ingest`, `retriever` (hybrid search,
-filters, MMR), `sources`, `knowledge` (a workspace's collections), `advisor` (the
-retrieval middleware and `search_<collection>` tools).
+Modules: `spec` (the collection spec, pure data), `loaders`, `splitting`,
+`store_protocol` (what a store must do, and the embedder pin), `store` (sqlite-vec +
+FTS5, the embedded default), `pgvector_store` with `pg_connect` (PostgreSQL + pgvector,
+configured by URL), `ingest`, `retriever` (hybrid search, filters, MMR), `sources`,
+`knowledge` (a workspace's collections and their stores), `advisor` (the retrieval
+middleware and `search_<collection>` tools).
 
 Public names are imported lazily: `springlet.rag.spec` sits on the light `validate`
 path, and importing this package must not pull LangChain or sqlite-vec in with it.
