@@ -276,7 +276,8 @@ def test_answers_a_question(smollm2: EmbeddedChatModel) -> None:
     assert usage is not None and usage["input_tokens"] > 10 and usage["output_tokens"] > 2
     meta = reply.response_metadata
     assert meta["model_name"] == "embedded:smollm2" and meta["finish_reason"] == "stop"
-    assert meta["total_duration"] >= meta["eval_duration"] > 0
+    assert meta["total_duration"] >= meta["prompt_eval_duration"] + meta["eval_duration"]
+    assert meta["prompt_eval_duration"] > 0 and meta["eval_duration"] > 0
 
 
 @pytest.mark.slow

@@ -48,3 +48,37 @@ def test_caller_chosen_run_id_is_kept_and_exports_over_otlp() -> None:
     assert run.run_id == "route-7" and sink.spans()[0].trace_id == "route-7"
     assert _trace_id("route-7") == _trace_id("route-7") != 0
     assert 0 < _span_id("route-7") < 2**64
+
+
+def test_model_timings_come_from_the_model_when_nothing_streamed() -> None:
+    # a whole answer at once has no first token to time: Ollama's (and the embedded
+    # model's) own durations say how long the prompt took and how fast tokens came
+    from langchain_core.messages import AIMessage
+    from langchain_core.outputs import ChatGeneration, LLMResult
+
+    from springlet.tracing._attributes import answer_attributes
+
+    meta = {
+        "load_duration": 5_000_000,
+        "prompt_eval_duration": 45_000_000,
+        "eval_count": 40,
+        "eval_duration": 500_000_000,
+    }
+    answer = AIMessage("Shipped.", response_metadata=meta)
+    result = LLMResult(generations=[[ChatGeneration(message=answer)]])
+    second = 1_000_000_000
+    attrs = answer_attributes(result, start_ns=0, first_token_ns=None, end=second)
+    assert attrs["springlet.time_to_first_token_ms"] == 50.0
+    assert attrs["springlet.tokens_per_second"] == 80.0
+    # streamed: the first token as seen wins; speed from the model still
+    attrs = answer_attributes(result, start_ns=0, first_token_ns=20_000_000, end=second)
+    assert attrs["springlet.time_to_first_token_ms"] == 20.0
+    assert attrs["springlet.tokens_per_second"] == 80.0
+    # a model that reports nothing: wall time and token usage
+    plain = AIMessage(
+        "Shipped.", usage_metadata={"input_tokens": 3, "output_tokens": 10, "total_tokens": 13}
+    )
+    bare = LLMResult(generations=[[ChatGeneration(message=plain)]])
+    attrs = answer_attributes(bare, start_ns=0, first_token_ns=None, end=second // 2)
+    assert "springlet.time_to_first_token_ms" not in attrs
+    assert attrs["springlet.tokens_per_second"] == 20.0

@@ -76,12 +76,14 @@ class _Usage:
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    prompt_seconds: float = 0.0
     eval_seconds: float = 0.0
     finish_reason: str | None = None
 
     def add(self, generation: Generation) -> None:
         self.prompt_tokens += generation.prompt_tokens
         self.completion_tokens += generation.completion_tokens
+        self.prompt_seconds += generation.prompt_seconds
         self.eval_seconds += generation.eval_seconds
         self.finish_reason = generation.finish_reason
 
@@ -220,6 +222,9 @@ class EmbeddedChatModel(BaseChatModel):
             "decision": decision.reason,
             "total_duration": _ns(time.perf_counter() - started),
             "load_duration": _ns(load_seconds),
+            # Ollama's fields, with Ollama's meaning (nanoseconds): prompt evaluation
+            # until the first token, then producing the rest
+            "prompt_eval_duration": _ns(usage.prompt_seconds),
             "eval_duration": _ns(usage.eval_seconds),
             "prompt_eval_count": usage.prompt_tokens,
             "eval_count": usage.completion_tokens,

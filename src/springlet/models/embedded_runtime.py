@@ -48,7 +48,10 @@ class Generation:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     finish_reason: str | None = None
+    prompt_seconds: float = 0.0
+    """Evaluating the prompt: from the request until the first token came out."""
     eval_seconds: float = 0.0
+    """Producing the tokens after the first."""
 
 
 @dataclass
@@ -133,7 +136,10 @@ class LoadedModel:
                 logit_bias=logit_bias,
                 **sampling_kwargs(options),
             )
+            first: float | None = None
             for chunk in chunks:
+                if first is None:
+                    first = time.perf_counter()
                 choice = chunk["choices"][0]
                 piece: str = choice.get("text") or ""
                 if choice.get("finish_reason"):
@@ -141,7 +147,9 @@ class LoadedModel:
                 if piece:
                     result.text += piece
                     yield piece
-            result.eval_seconds = time.perf_counter() - started
+            ended = time.perf_counter()
+            result.prompt_seconds = (first or ended) - started
+            result.eval_seconds = ended - (first or ended)
             result.completion_tokens = len(
                 self.llama.tokenize(result.text.encode("utf-8"), add_bos=False, special=False)
             )

@@ -49,6 +49,7 @@ def answer_attributes(
         response.generations[0][0] if response.generations and response.generations[0] else None
     )
     output_tokens: int | None = None
+    meta: dict[str, Any] = {}
     if isinstance(generation, ChatGeneration):
         message = generation.message
         attributes[a.OUTPUT_MESSAGES] = [message_dict(message)]
@@ -66,14 +67,40 @@ def answer_attributes(
             attributes[a.FINISH_REASONS] = [str(reason)]
     elif generation is not None:
         attributes[a.OUTPUT_MESSAGES] = [{"role": "assistant", "content": clip(generation.text)}]
-    first = first_token_ns
-    if first is not None:
-        attributes[a.TIME_TO_FIRST_TOKEN_MS] = round((first - start_ns) / 1e6, 3)
-    if output_tokens:
-        seconds = (end - (first or start_ns)) / 1e9
-        if seconds > 0:
-            attributes[a.TOKENS_PER_SECOND] = round(output_tokens / seconds, 2)
+    attributes.update(_speed(meta, output_tokens, start_ns, first_token_ns, end))
     return attributes
+
+
+def _speed(
+    meta: dict[str, Any],
+    output_tokens: int | None,
+    start_ns: int,
+    first_token_ns: int | None,
+    end: int,
+) -> dict[str, Any]:
+    """Time to first token and tokens/s. Streamed calls are timed as seen; otherwise the
+    model's own timings (Ollama's and the embedded model's `prompt_eval_duration`,
+    `eval_count`, `eval_duration`, in ns) say what wall time can't: a whole answer
+    arriving at once has no first token to time."""
+    out: dict[str, Any] = {}
+    prompt_ns, eval_ns, eval_count = (
+        meta.get("prompt_eval_duration"),
+        meta.get("eval_duration"),
+        meta.get("eval_count"),
+    )
+    if first_token_ns is not None:
+        out[a.TIME_TO_FIRST_TOKEN_MS] = round((first_token_ns - start_ns) / 1e6, 3)
+    elif isinstance(prompt_ns, int | float) and prompt_ns > 0:
+        load_ns = meta.get("load_duration") or 0
+        out[a.TIME_TO_FIRST_TOKEN_MS] = round((prompt_ns + load_ns) / 1e6, 3)
+    if isinstance(eval_count, int) and isinstance(eval_ns, int | float) and eval_ns > 0:
+        out[a.TOKENS_PER_SECOND] = round(eval_count / (eval_ns / 1e9), 2)
+        return out
+    if output_tokens:
+        seconds = (end - (first_token_ns or start_ns)) / 1e9
+        if seconds > 0:
+            out[a.TOKENS_PER_SECOND] = round(output_tokens / seconds, 2)
+    return out
 
 
 def document_source(doc: Any) -> dict[str, Any]:
