@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from springlet import Workspace
+from springlet import Workspace, load_workspace
 from springlet.agents.events import (
     ApprovalAnswered,
     ApprovalRequested,
@@ -341,6 +341,24 @@ def test_instructions_are_rendered_for_the_run(make_workspace: MakeWorkspace) ->
     import datetime
 
     assert seen == [f"You help. Today is {datetime.date.today().isoformat()}."]
+
+
+def test_static_instructions_reach_every_model_call(make_workspace: MakeWorkspace) -> None:
+    # instructions without template markup are create_agent's system prompt
+    seen: list[tuple[str, str]] = []
+
+    def respond(messages: Any, tools: Any) -> Reply | ToolCall:
+        seen.append((messages[0].type, messages[0].content))
+        if messages[-1].type == "tool":
+            return Reply("It has shipped.")
+        return ToolCall("get_order_status", {"order_id": "A-1001"})
+
+    ws = make_workspace(respond, "tools: [get_order_status]\n")
+    agent_file = ws.root / "agents" / "a.yaml"
+    agent_file.write_text(agent_file.read_text().replace("Today is {{ today }}.", "Be brief."))
+    with load_workspace(ws.root, tracing=False) as static_ws:
+        assert static_ws.agent("a").run("Where is A-1001?").text == "It has shipped."
+    assert seen == [("system", "You help. Be brief.")] * 2
 
 
 @pytest.mark.parametrize("name", ["nope"])

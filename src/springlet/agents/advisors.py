@@ -28,6 +28,11 @@ class Instructions(AgentMiddleware[AgentState[Any], Any]):
         self.agent_name = agent_name
         self._static = None if _has_markup(template) else SystemMessage(self._render())
 
+    @property
+    def static_text(self) -> str | None:
+        """The instructions when they are the same for every run (no template markup)."""
+        return None if self._static is None else self._static.text
+
     async def awrap_model_call(self, request: ModelRequest, handler: ModelHandler) -> Any:
         return await handler(request.override(system_message=self._message()))
 

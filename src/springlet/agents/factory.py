@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
     from pydantic import BaseModel
 
+    from springlet.agents.advisors import Instructions
     from springlet.agents.agent import Agent
     from springlet.workspace.workspace import Workspace
 
@@ -52,10 +53,16 @@ def _build_tool_agent(
     knowledge_middleware, knowledge_tools = knowledge_for(ws, spec)
     tools = [_resolve_tool(ws, spec, ref.kind, ref.name) for ref in spec.tools]
     tools += knowledge_tools
-    middleware, checkpointer = _middleware(ws, spec, tools, knowledge_middleware)
+    from springlet.agents.advisors import Instructions
+
+    instructions = Instructions(spec.instructions, spec.name)
+    middleware, checkpointer = _middleware(ws, spec, tools, knowledge_middleware, instructions)
     graph = create_agent(
         resolved.chat_model,
         tools=tools,
+        # static instructions are create_agent's own system prompt: a wrap hook less per
+        # model call (each costs ~40 us: LangChain wraps every hook in LangSmith's tracing)
+        system_prompt=instructions.static_text,
         middleware=middleware,
         response_format=_response_format(ws, spec),
         checkpointer=checkpointer,
@@ -72,14 +79,18 @@ def _build_tool_agent(
 
 
 def _middleware(
-    ws: Workspace, spec: AgentSpec, tools: list[BaseTool], knowledge: list[Any]
+    ws: Workspace,
+    spec: AgentSpec,
+    tools: list[BaseTool],
+    knowledge: list[Any],
+    instructions: Instructions,
 ) -> tuple[list[Any], Any]:
     from langchain.agents.middleware import (
         ModelRetryMiddleware,
         ToolRetryMiddleware,
     )
 
-    from springlet.agents.advisors import Instructions, MemoryWindow
+    from springlet.agents.advisors import MemoryWindow
     from springlet.agents.memory import workspace_memory
     from springlet.agents.tool_guard import StepBudget, ToolGuard
 
@@ -120,7 +131,8 @@ def _middleware(
         max_repeated_calls=spec.limits.max_repeated_calls,
     )
     budget = StepBudget(spec.limits.max_steps)
-    chain = [budget, Instructions(spec.instructions, spec.name), guard, *advisors]
+    templated = [instructions] if instructions.static_text is None else []
+    chain = [budget, *templated, guard, *advisors]
     return [*chain, *_answer_guards(ws, spec, tools)], checkpointer
 
 
