@@ -151,3 +151,36 @@ def test_retention_deletes_use_indexes(store: TraceStore) -> None:
     ):
         plan = " ".join(str(row[-1]) for row in conn.execute(f"EXPLAIN QUERY PLAN {sql}"))
         assert "USING INDEX" in plan or "USING COVERING INDEX" in plan, (sql, plan)
+
+
+KILLED_MID_RUN = """
+import os, sys
+from pathlib import Path
+from springlet.tracing import Tracer, TraceStore
+tracer = Tracer([TraceStore(Path(sys.argv[1]))])
+scope = tracer.run(agent="doomed", input="q").start()
+assert tracer.flush()
+print(scope.run_id, flush=True)
+os._exit(9)  # like kill -9 or a segfault: nothing gets to close the run
+"""
+
+
+def test_a_run_whose_process_died_shows_as_interrupted(store: TraceStore) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", KILLED_MID_RUN, str(store.path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 9, done.stderr
+    run_id = done.stdout.strip()
+    elsewhere = root(new_id(), 1000, SpanStatus.RUNNING)  # another machine's open run
+    store.write([elsewhere.with_changes(end_ns=None, attributes={"host.name": "far-away"})])
+    summary = store.get_run(run_id)
+    assert summary is not None and summary.status is SpanStatus.ERROR
+    assert summary.error is not None and "interrupted" in summary.error
+    assert [r.run_id for r in store.list_runs(failed=True)] == [run_id]
+    [span] = store.spans(run_id)
+    assert span.status is SpanStatus.ERROR and span.error == summary.error
+    still_open = store.get_run(elsewhere.run_id)
+    assert still_open is not None and still_open.status is SpanStatus.RUNNING

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import random
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,8 @@ class SpanKind(StrEnum):
 
 class SpanStatus(StrEnum):
     RUNNING = "running"
-    """Open: only a run's root span is ever stored in this state (a process that died)."""
+    """Open: only a run's root span is stored in this state. Read back, a run whose
+    process (on this host) is gone shows as an error, "interrupted"."""
     OK = "ok"
     ERROR = "error"
     CANCELLED = "cancelled"
@@ -57,6 +59,10 @@ RUN_OUTPUT = "springlet.run.output"
 RETRIEVAL_QUERY = "springlet.retrieval.query"
 RETRIEVAL_SOURCES = "springlet.retrieval.sources"
 ADVISOR_NAME = "springlet.advisor.name"
+# OpenTelemetry resource names, on a run's root span: which process ran it
+PROCESS_PID = "process.pid"
+HOST_NAME = "host.name"
+HOST = socket.gethostname()
 
 
 # one urandom-seeded generator: uuid4 asks the OS for entropy on every call, which

@@ -8,18 +8,23 @@ written is kept and retried with the next one.
 
 from __future__ import annotations
 
+import itertools
 import json
+import os
 import sqlite3
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from springlet.tracing.spans import (
+    HOST,
+    HOST_NAME,
     INPUT_TOKENS,
     OUTPUT_TOKENS,
+    PROCESS_PID,
     RUN_INPUT,
     RUN_OUTPUT,
     Span,
@@ -202,14 +207,16 @@ class TraceStore:
         if agent:
             where.append("agent = ?")
             args.append(agent)
-        if failed:
-            where.append("status NOT IN ('ok', 'running')")
+        if failed:  # an open run whose process is gone counts as failed (below)
+            where.append("status != 'ok'")
         if since_ns is not None:
             where.append("start_ns >= ?")
             args.append(since_ns)
-        sql = f"SELECT * FROM runs WHERE {' AND '.join(where)} ORDER BY start_ns DESC LIMIT ?"
-        rows = self._connect().execute(sql, [*args, limit]).fetchall()
-        return [_summary(row) for row in rows]
+        sql = f"SELECT * FROM runs WHERE {' AND '.join(where)} ORDER BY start_ns DESC"
+        runs = (self._settled(_summary(row)) for row in self._connect().execute(sql, args))
+        if failed:
+            runs = (run for run in runs if run.status is not SpanStatus.RUNNING)
+        return list(itertools.islice(runs, limit))
 
     def get_run(self, run_id: str) -> RunSummary | None:
         """The run with this id, or whose id ends (as `traces list` shows it) or starts
@@ -223,7 +230,22 @@ class TraceStore:
             )
             .fetchone()
         )
-        return None if row is None else _summary(row)
+        return None if row is None else self._settled(_summary(row))
+
+    def _settled(self, run: RunSummary) -> RunSummary:
+        """`run`, or, when it is still open but the process running it is gone (killed,
+        crashed), the same run as an error saying so."""
+        if run.status is not SpanStatus.RUNNING:
+            return run
+        row = (
+            self._connect()
+            .execute("SELECT attributes FROM spans WHERE span_id = ?", (run.run_id,))
+            .fetchone()
+        )
+        ended = _ended_process(json.loads(row[0])) if row else None
+        if ended is None:
+            return run
+        return replace(run, status=SpanStatus.ERROR, error=ended)
 
     def spans(self, run_id: str) -> list[Span]:
         """The spans of a run and of the runs nested in it, in start order."""
@@ -237,8 +259,30 @@ class TraceStore:
             )
             .fetchall()
         )
-        every = [_span(row) for row in rows]
+        every = [_interrupted(_span(row)) for row in rows]
         return _subtree(every, run.run_id)
+
+
+def _ended_process(attributes: dict[str, Any]) -> str | None:
+    """Why a run recorded by the process in `attributes` can no longer finish: that
+    process, on this host, is gone. None while it may still be running."""
+    pid, host = attributes.get(PROCESS_PID), attributes.get(HOST_NAME)
+    if not isinstance(pid, int) or host != HOST:
+        return None
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return f"interrupted: its process ({pid}) ended before the run finished"
+    except OSError:  # alive, owned by someone else
+        return None
+    return None
+
+
+def _interrupted(span: Span) -> Span:
+    if span.status is not SpanStatus.RUNNING:
+        return span
+    ended = _ended_process(span.attributes)
+    return span if ended is None else replace(span, status=SpanStatus.ERROR, error=ended)
 
 
 def _is_root(span: Span) -> bool:

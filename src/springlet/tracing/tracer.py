@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -152,7 +153,14 @@ class RunScope:
         self._output: Any = None
         self._seq = itertools.count(1)
         self._recorder: SpanRecorder | None = None
-        attrs: dict[str, Any] = {a.OPERATION: "invoke_agent", a.AGENT_NAME: agent, **attributes}
+        attrs: dict[str, Any] = {
+            a.OPERATION: "invoke_agent",
+            a.AGENT_NAME: agent,
+            # a run still open when its process is gone was interrupted (store.py)
+            a.PROCESS_PID: os.getpid(),
+            a.HOST_NAME: a.HOST,
+            **attributes,
+        }
         if model:
             attrs[a.REQUEST_MODEL] = model
         if session_id:
@@ -211,7 +219,7 @@ class RunScope:
 
     def start(self) -> RunScope:
         if self.tracer.enabled:
-            self.tracer.submit(self._root)  # stored open: a process that dies leaves "running"
+            self.tracer.submit(self._root)  # stored open: if the process dies, it stays so
         return self
 
     def end(self, exc: BaseException | None = None) -> None:
