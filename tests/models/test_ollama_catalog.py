@@ -65,3 +65,14 @@ def test_server_version(ollama_server: OllamaTestServer) -> None:
     assert server_version(ollama_server.url) == "0.12.6"
     ollama_server.faults.down = True
     assert server_version(ollama_server.url) is None
+
+
+def test_catalogs_of_one_server_share_one_http_client() -> None:
+    # catalogs are made per question; one client each left its sockets open
+    from springlet.models.ollama_catalog import OllamaCatalog
+
+    first = OllamaCatalog("http://127.0.0.1:9", 5.0)
+    second = OllamaCatalog("http://127.0.0.1:9", 5.0)
+    other = OllamaCatalog("http://127.0.0.1:10", 5.0)
+    assert first._client is second._client
+    assert other._client is not first._client

@@ -114,13 +114,27 @@ def _full_name(name: str) -> str:
     return name if ":" in name else f"{name}:latest"
 
 
+_clients: dict[tuple[str, float], ollama.Client] = {}
+_clients_lock = threading.Lock()
+
+
+def _shared_client(host: str, timeout_s: float) -> ollama.Client:
+    """One HTTP client per server and timeout for the process: catalogs are made per
+    question (resolve, num_ctx, the CLI), and a client each left its connections open."""
+    with _clients_lock:
+        client = _clients.get((host, timeout_s))
+        if client is None:
+            client = _clients[(host, timeout_s)] = ollama.Client(host=host, timeout=timeout_s)
+        return client
+
+
 class OllamaCatalog:
     """The models of one Ollama server."""
 
     def __init__(self, host: str, timeout_s: float = 30.0) -> None:
         self.host = host
         self.timeout_s = timeout_s
-        self._client = ollama.Client(host=host, timeout=timeout_s)
+        self._client = _shared_client(host, timeout_s)
 
     def show(self, name: str) -> ModelInfo:
         """Details and capabilities of `name` (cached per host and model)."""
