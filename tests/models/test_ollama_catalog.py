@@ -69,8 +69,6 @@ def test_server_version(ollama_server: OllamaTestServer) -> None:
 
 def test_catalogs_of_one_server_share_one_http_client() -> None:
     # catalogs are made per question; one client each left its sockets open
-    from springlet.models.ollama_catalog import OllamaCatalog
-
     first = OllamaCatalog("http://127.0.0.1:9", 5.0)
     second = OllamaCatalog("http://127.0.0.1:9", 5.0)
     other = OllamaCatalog("http://127.0.0.1:10", 5.0)
