@@ -44,9 +44,9 @@ class Redactor:
 
     def __init__(self, fields: Iterable[str] = (), patterns: Iterable[str] = ()) -> None:
         self.fields = tuple(f.lower() for f in fields if f)
+        names = "|".join(re.escape(f) for f in self.fields)  # lowercase, as the prescan
         sources = list(BUILTIN_PATTERNS)
         if self.fields:
-            names = "|".join(re.escape(f) for f in self.fields)
             # "api_key=abc", "password: hunter2", '"token": "abc"'
             sources.append(
                 rf"(?i:(?<![A-Za-z0-9])(?:[\w-]*(?:{names})[\w-]*)[\"']?\s*[:=]\s*[\"']?"
@@ -54,12 +54,8 @@ class Redactor:
             )
         self._patterns = _one_pass(sources, [])
         self._user_patterns = _one_pass([], list(patterns))
-        names = "|".join(re.escape(f) for f in self.fields)
         self._key_pattern = re.compile(names, re.IGNORECASE) if self.fields else None
-        lowered_names = "|".join(re.escape(f) for f in self.fields)  # fields are lowercase
-        self._trigger = re.compile(
-            f"{_BUILTIN_TRIGGERS}|{lowered_names}" if lowered_names else _BUILTIN_TRIGGERS
-        )
+        self._trigger = re.compile(f"{_BUILTIN_TRIGGERS}|{names}" if names else _BUILTIN_TRIGGERS)
         self._texts: dict[str, str] = {}
         self._sensitive_keys: dict[str, bool] = {}
 

@@ -213,7 +213,7 @@ class TraceStore:
             where.append("start_ns >= ?")
             args.append(since_ns)
         sql = f"SELECT * FROM runs WHERE {' AND '.join(where)} ORDER BY start_ns DESC"
-        runs = (self._settled(_summary(row)) for row in self._connect().execute(sql, args))
+        runs = (self._interrupted_run(_summary(row)) for row in self._connect().execute(sql, args))
         if failed:
             runs = (run for run in runs if run.status is not SpanStatus.RUNNING)
         return list(itertools.islice(runs, limit))
@@ -230,9 +230,9 @@ class TraceStore:
             )
             .fetchone()
         )
-        return None if row is None else self._settled(_summary(row))
+        return None if row is None else self._interrupted_run(_summary(row))
 
-    def _settled(self, run: RunSummary) -> RunSummary:
+    def _interrupted_run(self, run: RunSummary) -> RunSummary:
         """`run`, or, when it is still open but the process running it is gone (killed,
         crashed), the same run as an error saying so."""
         if run.status is not SpanStatus.RUNNING:
