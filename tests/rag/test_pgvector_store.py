@@ -320,3 +320,22 @@ def test_lexemes_are_the_retrievers_terms() -> None:
     assert lexemes("Part SKU-4471-B: 退货 policy") == words
     assert lexemes("x" * 3000) == []  # too long for a tsvector lexeme
     assert tsquery(["it's", "a\\b"]) == "'it''s' | 'a\\\\b'"
+
+
+def test_a_server_killed_by_sigill_is_named_as_a_cpu_mismatch(
+    describe_probe_failure: Callable[[BaseException, str], str],
+) -> None:
+    log = (
+        "LOG:  server process (PID 4242) was terminated by signal 4: Illegal instruction\n"
+        "DETAIL:  Failed process was running: CREATE INDEX ON springlet_probe USING hnsw\n"
+    )
+    message = describe_probe_failure(OSError("server closed the connection unexpectedly"), log)
+    assert "SIGILL" in message and "AVX2" in message
+    assert "server closed" not in message  # the cryptic symptom is replaced by the cause
+
+
+def test_any_other_probe_failure_keeps_its_own_words(
+    describe_probe_failure: Callable[[BaseException, str], str],
+) -> None:
+    message = describe_probe_failure(OSError('extension "vector" is not available'), "")
+    assert 'extension "vector" is not available' in message
