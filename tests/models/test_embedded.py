@@ -268,10 +268,16 @@ def ask(question: str) -> list[Any]:
     return [SystemMessage(SYSTEM), HumanMessage(question)]
 
 
+# What these tests assert is what springlet makes the model guarantee (an answer that ends,
+# counted tokens, stream == invoke, grammar-valid tool calls and objects), never the words
+# of a greedy answer: a 135M model's greedy path changes with the CPU's floating-point
+# kernels (AVX2 vs AVX-512), so "Paris" on one machine is French nonsense on another.
+
+
 @pytest.mark.slow
 def test_answers_a_question(smollm2: EmbeddedChatModel) -> None:
     reply = smollm2.invoke(ask("What is the capital of France?"))
-    assert "Paris" in reply.text
+    assert reply.text.strip() and not reply.tool_calls
     usage = reply.usage_metadata
     assert usage is not None and usage["input_tokens"] > 10 and usage["output_tokens"] > 2
     meta = reply.response_metadata
@@ -292,9 +298,12 @@ def test_stream_matches_invoke(smollm2: EmbeddedChatModel) -> None:
 def test_stop_sequence_stops(smollm2: EmbeddedChatModel) -> None:
     question = ask("Count from 1 to 10, separated by commas.")
     full = smollm2.invoke(question).text
-    assert "5" in full  # otherwise the stop below proves nothing
-    stopped = smollm2.invoke(question, stop=["5"]).text
-    assert "5" not in stopped and full.startswith(stopped.rstrip())
+    words = full.split()
+    assert len(words) >= 3  # otherwise the stop below proves nothing
+    # a stop sequence taken from this machine's own answer, whatever its words are
+    stop = words[len(words) // 2]
+    stopped = smollm2.invoke(question, stop=[stop]).text
+    assert stop not in stopped and full.startswith(stopped.rstrip())
     assert len(stopped) < len(full)
 
 
@@ -317,9 +326,9 @@ def test_agent_calls_the_tool_and_answers_from_its_result(smollm2: EmbeddedChatM
     call = messages[1].tool_calls[0]
     assert call["name"] == "get_order_status" and call["id"].startswith("call_")
     assert isinstance(messages[2], ToolMessage) and messages[2].tool_call_id == call["id"]
+    assert "May 6" in messages[2].text  # the result the answer is written from
     final = messages[-1]
-    assert isinstance(final, AIMessage) and not final.tool_calls
-    assert "May" in final.text
+    assert isinstance(final, AIMessage) and not final.tool_calls and final.text.strip()
 
 
 @pytest.mark.slow
@@ -347,7 +356,8 @@ def test_concurrent_calls_from_threads_all_succeed(smollm2: EmbeddedChatModel) -
             )
         )
     assert all(reply.text.strip() for reply in replies)
-    assert "Paris" in replies[0].text
+    assert all(reply.response_metadata["finish_reason"] in ("stop", "length") for reply in replies)
+    assert all(reply.usage_metadata and reply.usage_metadata["output_tokens"] for reply in replies)
 
 
 @pytest.mark.slow
@@ -363,7 +373,7 @@ async def test_async_stream_and_invoke(smollm2: EmbeddedChatModel) -> None:
     question = ask("What is the capital of France?")
     pieces = [chunk.text async for chunk in smollm2.astream(question)]
     reply = await smollm2.ainvoke(question)
-    assert "".join(pieces) == reply.text and "Paris" in reply.text
+    assert reply.text.strip() and "".join(pieces) == reply.text
 
 
 @pytest.mark.slow
