@@ -9,8 +9,8 @@ import pytest
 from langchain_core.messages import AIMessage, BaseMessage
 from pydantic import BaseModel
 
-from springlet.chat_client import CallNext, ChatAdvisor, ChatClient, ChatRequest
 from springlet.errors import ModelError
+from springlet.prompts.chat_client import CallNext, ChatAdvisor, ChatClient, ChatRequest
 from springlet.testing import Reply, ScriptedChatModel
 
 

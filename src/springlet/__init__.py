@@ -34,15 +34,15 @@ from springlet.workspace.workspace import Workspace, load_workspace
 if TYPE_CHECKING:
     from springlet.agents.agent import Agent
     from springlet.agents.result import RunResult
-    from springlet.chat_client import ChatAdvisor, ChatClient
+    from springlet.prompts.chat_client import ChatAdvisor, ChatClient
 
 __version__ = "0.1.0"
 
 _LAZY: dict[str, str] = {
     "Agent": "springlet.agents.agent",
     "RunResult": "springlet.agents.result",
-    "ChatClient": "springlet.chat_client",
-    "ChatAdvisor": "springlet.chat_client",
+    "ChatClient": "springlet.prompts.chat_client",
+    "ChatAdvisor": "springlet.prompts.chat_client",
 }
 
 __all__ = [

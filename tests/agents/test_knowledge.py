@@ -7,8 +7,8 @@ from typing import Any
 
 from springlet import Workspace
 from springlet.agents.events import RetrievalDone, RunFinished
-from springlet.rag.knowledge import WorkspaceKnowledge
 from springlet.testing import Reply, ToolCall
+from springlet.workspace.knowledge import WorkspaceKnowledge
 
 MakeWorkspace = Callable[..., Workspace]
 

@@ -9,7 +9,7 @@ import threading
 
 from langsmith._internal._aiter import aio_to_thread
 
-from springlet.agents import runtime_loop
+from springlet._runtime import runtime_loop
 
 
 def test_runtime_loop_runs_langsmith_bookkeeping_inline() -> None:

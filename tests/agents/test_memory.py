@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from springlet import Workspace, load_workspace
-from springlet.agents import runtime_loop
+from springlet._runtime import runtime_loop
 from springlet.agents.memory import MEMORY_FILE
 from springlet.testing import Reply, register_script
 

@@ -375,7 +375,7 @@ def test_dangling_tool_calls_in_memory_are_answered_before_the_next_turn(
 ) -> None:
     from langchain_core.messages import AIMessage
 
-    from springlet.agents import runtime_loop
+    from springlet._runtime import runtime_loop
 
     seen: list[list[Any]] = []
 

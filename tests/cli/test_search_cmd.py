@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from springlet.cli import main
-from springlet.rag.knowledge import close_shared_stores
+from springlet.workspace.knowledge import close_shared_stores
 
 WORKSPACE = {
     "springlet.yaml": "embeddings: scripted:words\n",

@@ -22,10 +22,10 @@ from springlet.models.ollama import SpringletChatOllama
 from springlet.models.ollama_catalog import normalize_host, ollama_host
 from springlet.models.options import ModelOptions
 from springlet.models.reference import parse_model_ref
+from springlet.settings import WorkspaceSettings
 from springlet.testing import Reply, ScriptedChatModel, register_script, unregister_script
 from springlet.testing.ollama_protocol import ServedModel
 from springlet.testing.ollama_server import OllamaTestServer
-from springlet.workspace.settings import WorkspaceSettings
 
 
 @pytest.fixture(autouse=True)

@@ -22,12 +22,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from springlet.models.hashed_embeddings import HashedEmbeddings
 from springlet.rag.ingest import IngestReport, ingest_collection
 from springlet.rag.retriever import Retriever
 from springlet.rag.spec import CollectionSpec
 from springlet.rag.store import EmbedderInfo, KnowledgeStore
 from springlet.rag.store_protocol import KnowledgeBackend
-from springlet.testing.hashed_embeddings import HashedEmbeddings
 
 BACKENDS = ["sqlite", pytest.param("pgvector", marks=pytest.mark.integration)]
 """Parameters of the fixtures that run a test on each store."""

@@ -9,7 +9,12 @@ from langchain.agents import create_agent
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import tool
 
-from springlet.rag.advisor import KnowledgeBinding, RetrievalAdvisor, search_tool, tool_name
+from springlet.agents.retrieval_advisor import (
+    KnowledgeBinding,
+    RetrievalAdvisor,
+    search_tool,
+    tool_name,
+)
 from springlet.rag.sources import Source
 from springlet.testing import Reply, ScriptedChatModel, ToolCall
 

@@ -26,7 +26,7 @@ def test_agent_answers_from_the_manual_and_cites_it(
     tmp_path: Path, example_workspace: Path
 ) -> None:
     import springlet
-    from springlet.rag.knowledge import WorkspaceKnowledge, close_shared_stores
+    from springlet.workspace.knowledge import WorkspaceKnowledge, close_shared_stores
     from springlet.workspace.loader import load_workspace_files
 
     root = tmp_path / "acme"

@@ -99,7 +99,7 @@ from pathlib import Path
 from springlet.rag.ingest import ingest_collection
 from springlet.rag.spec import CollectionSpec
 from springlet.rag.store import EmbedderInfo, KnowledgeStore
-from springlet.testing.hashed_embeddings import HashedEmbeddings
+from springlet.models.hashed_embeddings import HashedEmbeddings
 
 
 def open_store(location):

@@ -24,10 +24,10 @@ from click.testing import CliRunner
 
 from springlet.cli import main
 from springlet.errors import SpringletError
-from springlet.rag.knowledge import close_shared_stores, shared_server_store
 from springlet.rag.spec import CollectionSpec
 from springlet.rag.splitting import Chunk
 from springlet.rag.store_protocol import EmbedderInfo, EmbedderMismatchError, FileChunks
+from springlet.workspace.knowledge import close_shared_stores, shared_server_store
 
 psycopg = pytest.importorskip("psycopg", reason="the pgvector extra is not installed")
 

@@ -8,8 +8,9 @@ import httpx
 import ollama
 import pytest
 
+from springlet.models.hashed_embeddings import hashed_embedding
 from springlet.testing import Fail, Reply, ScriptedChatModel, ToolCall
-from springlet.testing.ollama_protocol import ServedModel, hashed_embedding
+from springlet.testing.ollama_protocol import ServedModel
 from springlet.testing.ollama_server import OllamaTestServer
 
 pytestmark = pytest.mark.integration

@@ -9,9 +9,9 @@ from langchain.agents import create_agent
 from langchain_core.tools import tool
 
 from springlet.errors import SpringletError
+from springlet.settings import RedactionSettings
 from springlet.testing import Reply, ScriptedChatModel, ToolCall
 from springlet.tracing import REDACTED, MemorySink, Redactor, Tracer, TraceStore
-from springlet.workspace.settings import RedactionSettings
 
 from .conftest import stored_tree
 

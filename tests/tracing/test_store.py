@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from springlet.settings import TracingSettings
 from springlet.tracing import SpanStatus, Tracer, TraceStore, TracingWriteWarning
 from springlet.tracing.spans import Span, SpanKind, new_id, short_id
-from springlet.workspace.settings import TracingSettings
 
 
 def root(run_id: str, start_ns: int, status: SpanStatus = SpanStatus.OK) -> Span:

@@ -34,9 +34,9 @@ if TYPE_CHECKING:
     from langgraph.graph.state import CompiledStateGraph
     from pydantic import BaseModel
 
+    from springlet.agents.services import AgentServices
     from springlet.agents.spec import AgentSpec
     from springlet.models.resolve import ResolvedChatModel
-    from springlet.workspace.workspace import Workspace
 
 
 class Agent(RunnableAgent):
@@ -46,20 +46,24 @@ class Agent(RunnableAgent):
     def __init__(
         self,
         *,
-        ws: Workspace,
+        services: AgentServices,
         spec: AgentSpec,
         graph: CompiledStateGraph[Any, Any, Any, Any],
         resolved: ResolvedChatModel,
         has_memory: bool,
         output_model: type[BaseModel] | None = None,
     ) -> None:
-        self.ws = ws
+        self.services = services
         self.spec = spec
         self.graph = graph
         self.resolved = resolved
         self.has_memory = has_memory
         self.output_model = output_model
         self._typed: dict[type[BaseModel], Agent] = {}
+        # LangGraph counts supersteps, not model calls: one step of the loop visits at most
+        # every node once (the model, the tools, each middleware hook), so this lets
+        # limits.max_steps end the run, never LangGraph's GraphRecursionError
+        self._recursion_limit = spec.limits.max_steps * max(2, len(graph.nodes)) + 10
         self._typed_lock = threading.Lock()
 
     def with_output(self, model: type[BaseModel]) -> Agent:
@@ -74,7 +78,7 @@ class Agent(RunnableAgent):
             if model not in self._typed:
                 from springlet.agents.factory import build_agent
 
-                self._typed[model] = build_agent(self.ws, self.name, output=model)
+                self._typed[model] = build_agent(self.services, self.name, output=model)
             return self._typed[model]
 
     @property
@@ -97,10 +101,8 @@ class Agent(RunnableAgent):
         interactive: bool = False,
         run_id: str | None = None,
     ) -> RunResult:
-        from springlet.agents.tracing_hook import run_tracer
-
         # a router hands its own run id down, so its RouteChosen event and the trace agree
-        scope = run_tracer(self.ws).run(
+        scope = self.services.tracer().run(
             agent=self.name, model=self.model, session_id=session_id, input=message, run_id=run_id
         )
         run_id = scope.run_id
@@ -130,7 +132,7 @@ class Agent(RunnableAgent):
         error: str | None = None
         config: RunnableConfig = {
             "configurable": {"thread_id": ctx.session_id},
-            "recursion_limit": 200,
+            "recursion_limit": self._recursion_limit,
             "callbacks": callbacks,
         }
         try:

@@ -9,18 +9,18 @@ from pydantic import BaseModel, Field
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
-    from springlet.workspace.workspace import Workspace
+    from springlet.agents.services import AgentServices
 
 
 class AgentToolInput(BaseModel):
     message: str = Field(description="What to ask or tell the agent, in full sentences.")
 
 
-def agent_tool(ws: Workspace, agent_name: str, tool_name: str) -> BaseTool:
+def agent_tool(services: AgentServices, agent_name: str, tool_name: str) -> BaseTool:
     """A tool that asks agent `agent_name` and returns its answer."""
     from langchain_core.tools import StructuredTool
 
-    sub = ws.agent(agent_name)  # built now: building inside a run would block its loop
+    sub = services.agent(agent_name)  # built now: building inside a run would block its loop
 
     async def ask(message: str) -> str:
         result = await sub.arun(message)
@@ -31,6 +31,6 @@ def agent_tool(ws: Workspace, agent_name: str, tool_name: str) -> BaseTool:
     return StructuredTool.from_function(
         coroutine=ask,
         name=tool_name,
-        description=sub.spec.description,
+        description=services.agent_spec(agent_name).description,
         args_schema=AgentToolInput,
     )

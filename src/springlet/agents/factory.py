@@ -19,44 +19,48 @@ if TYPE_CHECKING:
 
     from springlet.agents.advisors import Instructions
     from springlet.agents.agent import Agent
-    from springlet.workspace.workspace import Workspace
+    from springlet.agents.services import AgentServices
 
 
-def build_agent(ws: Workspace, name: str, *, output: type[BaseModel] | None = None) -> Agent:
-    """The runnable agent `name` of `ws` (routers included); `output` replaces the
+def build_agent(
+    services: AgentServices, name: str, *, output: type[BaseModel] | None = None
+) -> Agent:
+    """The runnable agent `name` of `services` (routers included); `output` replaces the
     agent's `output:` schema with a pydantic model whose instances the runs return."""
-    spec = ws.loaded.agents[name]
+    spec = services.agent_spec(name)
     if not isinstance(spec, AgentSpec):
         from springlet.agents.router import build_router
 
-        return build_router(ws, spec)  # type: ignore[return-value]
+        return build_router(services, spec)  # type: ignore[return-value]
     if output is not None:
         # a copy for this output type; the loaded spec stays as the file says
         spec = spec.model_copy(update={"output": output.model_json_schema()})
-    return _build_tool_agent(ws, spec, output)
+    return _build_tool_agent(services, spec, output)
 
 
 def _build_tool_agent(
-    ws: Workspace, spec: AgentSpec, output: type[BaseModel] | None = None
+    services: AgentServices, spec: AgentSpec, output: type[BaseModel] | None = None
 ) -> Agent:
     from langchain.agents import create_agent
 
     from springlet.agents.agent import Agent
     from springlet.models.resolve import resolve_chat_model
 
-    settings = ws.loaded.settings
+    settings = services.settings
     resolved = resolve_chat_model(
-        spec.model or settings.default_model, settings, options=spec.options, root=ws.root
+        spec.model or settings.default_model, settings, options=spec.options, root=services.root
     )
     from springlet.agents.knowledge import knowledge_for
 
-    knowledge_middleware, knowledge_tools = knowledge_for(ws, spec)
-    tools = [_resolve_tool(ws, spec, ref.kind, ref.name) for ref in spec.tools]
+    knowledge_middleware, knowledge_tools = knowledge_for(services, spec)
+    tools = [_resolve_tool(services, spec, ref.kind, ref.name) for ref in spec.tools]
     tools += knowledge_tools
     from springlet.agents.advisors import Instructions
 
     instructions = Instructions(spec.instructions, spec.name)
-    middleware, checkpointer = _middleware(ws, spec, tools, knowledge_middleware, instructions)
+    middleware, checkpointer = _middleware(
+        services, spec, tools, knowledge_middleware, instructions
+    )
     graph = create_agent(
         resolved.chat_model,
         tools=tools,
@@ -64,12 +68,12 @@ def _build_tool_agent(
         # model call (each costs ~40 us: LangChain wraps every hook in LangSmith's tracing)
         system_prompt=instructions.static_text,
         middleware=middleware,
-        response_format=_response_format(ws, spec),
+        response_format=_response_format(services, spec),
         checkpointer=checkpointer,
         name=spec.name,
     )
     return Agent(
-        ws=ws,
+        services=services,
         spec=spec,
         graph=graph,
         resolved=resolved,
@@ -79,7 +83,7 @@ def _build_tool_agent(
 
 
 def _middleware(
-    ws: Workspace,
+    services: AgentServices,
     spec: AgentSpec,
     tools: list[BaseTool],
     knowledge: list[Any],
@@ -91,7 +95,6 @@ def _middleware(
     )
 
     from springlet.agents.advisors import MemoryWindow
-    from springlet.agents.memory import workspace_memory
     from springlet.agents.tool_guard import StepBudget, ToolGuard
 
     approval: set[str] = set()
@@ -103,7 +106,7 @@ def _middleware(
     for ref in spec.advisors:
         options = ref.typed_options()
         if isinstance(options, MemoryOptions):
-            checkpointer = workspace_memory(ws)
+            checkpointer = services.memory()
             if options.window:
                 advisors.append(MemoryWindow(options.window))
         elif isinstance(options, ApprovalOptions):
@@ -122,7 +125,7 @@ def _middleware(
                     )
                 )
         else:
-            advisors.append(_custom_advisor(ws, spec, ref.name, ref.options))
+            advisors.append(_custom_advisor(services, spec, ref.name, ref.options))
     advisors += knowledge
     guard = ToolGuard(
         tool_names=[t.name for t in tools],
@@ -133,10 +136,10 @@ def _middleware(
     budget = StepBudget(spec.limits.max_steps)
     templated = [instructions] if instructions.static_text is None else []
     chain = [budget, *templated, guard, *advisors]
-    return [*chain, *_answer_guards(ws, spec, tools)], checkpointer
+    return [*chain, *_answer_guards(services, spec, tools)], checkpointer
 
 
-def _answer_guards(ws: Workspace, spec: AgentSpec, tools: list[BaseTool]) -> list[Any]:
+def _answer_guards(services: AgentServices, spec: AgentSpec, tools: list[BaseTool]) -> list[Any]:
     """Innermost, next to the model: text tool calls made real, structured answers
     validated (and asked for again when they do not fit)."""
     from springlet.agents.structured_output import StructuredAnswer
@@ -144,7 +147,7 @@ def _answer_guards(ws: Workspace, spec: AgentSpec, tools: list[BaseTool]) -> lis
 
     names = [t.name for t in tools]
     guards: list[Any] = [TextToolCalls(names)]
-    schema = _response_format(ws, spec)
+    schema = _response_format(services, spec)
     if schema is not None:
         guards.append(StructuredAnswer(schema, tool_names=names))
     return guards
@@ -159,8 +162,10 @@ def _timeouts(tools: list[BaseTool]) -> dict[str, float]:
     return out
 
 
-def _custom_advisor(ws: Workspace, spec: AgentSpec, name: str, options: dict[str, Any]) -> Any:
-    factory = ws.loaded.advisors.get(name)
+def _custom_advisor(
+    services: AgentServices, spec: AgentSpec, name: str, options: dict[str, Any]
+) -> Any:
+    factory = services.advisor_factory(name)
     if factory is None:
         raise WorkspaceError(f"agent '{spec.name}' names unknown advisor '{name}'")
     try:
@@ -172,11 +177,11 @@ def _custom_advisor(ws: Workspace, spec: AgentSpec, name: str, options: dict[str
         ) from None
 
 
-def _response_format(ws: Workspace, spec: AgentSpec) -> dict[str, Any] | None:
+def _response_format(services: AgentServices, spec: AgentSpec) -> dict[str, Any] | None:
     if spec.output is None:
         return None
     if set(spec.output) == {"prompt"}:
-        schema = ws.loaded.prompts[spec.output["prompt"]].output
+        schema = services.prompt_spec(spec.output["prompt"]).output
     else:
         schema = spec.output
     if schema is None:
@@ -189,13 +194,13 @@ def _tool_name(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", name)
 
 
-def _resolve_tool(ws: Workspace, spec: AgentSpec, kind: str, name: str) -> BaseTool:
+def _resolve_tool(services: AgentServices, spec: AgentSpec, kind: str, name: str) -> BaseTool:
     if kind == "python":
-        return ws.loaded.tools[name].as_langchain()
+        return services.python_tool(name).as_langchain()
     if kind == "prompt":
         from springlet.prompts.as_tool import prompt_tool
 
-        return prompt_tool(ws, name, _tool_name(name))
+        return prompt_tool(services, name, _tool_name(name))
     from springlet.agents.as_tool import agent_tool
 
-    return agent_tool(ws, name, _tool_name(name))
+    return agent_tool(services, name, _tool_name(name))

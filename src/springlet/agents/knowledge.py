@@ -17,23 +17,26 @@ from springlet.tracing import record_retrieval
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
+    from springlet.agents.services import AgentServices
     from springlet.agents.spec import AgentSpec
-    from springlet.workspace.workspace import Workspace
 
 
-def knowledge_for(ws: Workspace, spec: AgentSpec) -> tuple[list[Any], list[BaseTool]]:
+def knowledge_for(services: AgentServices, spec: AgentSpec) -> tuple[list[Any], list[BaseTool]]:
     """The middleware and tools that give agent `spec` its knowledge (none when it has none)."""
     if not spec.knowledge:
         return [], []
     try:
-        from springlet.rag.advisor import RetrievalAdvisor, binding_from_ref, search_tool
-        from springlet.rag.knowledge import WorkspaceKnowledge
+        from springlet.agents.retrieval_advisor import (
+            RetrievalAdvisor,
+            binding_from_ref,
+            search_tool,
+        )
     except ImportError as exc:
         raise SpringletError(
             f"agent '{spec.name}' uses knowledge, but the retrieval layer cannot load: {exc}",
             hint="remove `knowledge:` from the agent, or install springlet's RAG dependencies",
         ) from None
-    knowledge = ws.shared("knowledge", lambda: WorkspaceKnowledge(ws.loaded))
+    knowledge = services.retrievers()
     advised = [binding_from_ref(knowledge, r) for r in spec.knowledge if r.mode != "tool"]
     searched = [binding_from_ref(knowledge, r) for r in spec.knowledge if r.mode != "advisor"]
     middleware = [RetrievalAdvisor(advised, on_sources=report_sources)] if advised else []

@@ -19,13 +19,12 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from springlet.agents import runtime_loop
+from springlet._runtime import runtime_loop
 
 if TYPE_CHECKING:
     import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-    from springlet.workspace.workspace import Workspace
 
 MEMORY_FILE = "memory.sqlite"
 _EXIT_CLOSE_TIMEOUT_S = 5.0
@@ -58,14 +57,10 @@ class WorkspaceMemory:
             runtime_loop.run_sync(connection.close())
 
 
-def workspace_memory(ws: Workspace) -> AsyncSqliteSaver:
-    """The workspace's checkpointer (opened once, on the runtime loop where runs execute)."""
-
-    def open_memory() -> WorkspaceMemory:
-        return WorkspaceMemory(runtime_loop.run_sync(_open(ws.loaded.data_dir / MEMORY_FILE)))
-
-    memory: WorkspaceMemory = ws.shared("memory", open_memory)
-    return memory.saver
+def open_memory(data_dir: Path) -> WorkspaceMemory:
+    """The memory of the workspace whose data dir is `data_dir`, opened on the runtime loop
+    where runs execute (call it from a thread that may wait for that loop)."""
+    return WorkspaceMemory(runtime_loop.run_sync(_open(data_dir / MEMORY_FILE)))
 
 
 async def _open(path: Path) -> AsyncSqliteSaver:

@@ -10,19 +10,22 @@ among the route names, constrained to them; if it cannot, the `fallback` agent a
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
-import uuid
 from typing import TYPE_CHECKING, Any
 
-from springlet.agents.events import Event, RouteChosen, RunFinished
+from springlet.agents.events import Event, RouteChosen, RunFailed, RunFinished
+from springlet.agents.result import RunResult
 from springlet.agents.run_context import Approver
 from springlet.agents.runnable import Emit, RunnableAgent
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
-    from springlet.agents.result import RunResult
+    from springlet.agents.services import AgentServices
     from springlet.agents.spec import RouterSpec
     from springlet.models.resolve import ResolvedChatModel, ResolvedEmbeddings
-    from springlet.workspace.workspace import Workspace
+    from springlet.tracing import Tracer
 
 
 class RouterAgent(RunnableAgent):
@@ -30,16 +33,23 @@ class RouterAgent(RunnableAgent):
 
     def __init__(
         self,
-        ws: Workspace,
         spec: RouterSpec,
         embedder: ResolvedEmbeddings,
         examples: list[tuple[str, list[float]]],
+        targets: dict[str, RunnableAgent],
+        chooser: ResolvedChatModel,
+        descriptions: dict[str, str],
+        tracer: Tracer,
     ) -> None:
-        self.ws = ws
         self.spec = spec
+        self._tracer = tracer
         self.embedder = embedder
         self.examples = examples
-        self._chooser: ResolvedChatModel | None = None
+        # everything a run needs is built here, off the runtime loop: a run never asks
+        # the workspace for anything (that could block the loop every run shares)
+        self._targets = targets
+        self._chooser = chooser
+        self._descriptions = descriptions
 
     @property
     def name(self) -> str:
@@ -69,30 +79,20 @@ class RouterAgent(RunnableAgent):
             "required": ["route"],
         }
         described = "\n".join(
-            f"- {r.agent}: {self.ws.loaded.agents[r.agent].description}" for r in self.spec.routes
+            f"- {r.agent}: {self._descriptions[r.agent]}" for r in self.spec.routes
         )
         prompt = (
             "Choose the agent that should answer the user's message.\n"
             f"Agents:\n{described}\n\nMessage: {message}"
         )
         try:
-            answer: Any = (
-                await self._chat_model().chat_model.with_structured_output(schema).ainvoke(prompt)
+            answer: Any = await self._chooser.chat_model.with_structured_output(schema).ainvoke(
+                prompt
             )
         except Exception:  # a model that cannot choose leaves it to the fallback
             return None
         route = answer.get("route") if isinstance(answer, dict) else None
         return route if route in names else None
-
-    def _chat_model(self) -> ResolvedChatModel:
-        if self._chooser is None:
-            from springlet.models.resolve import resolve_chat_model
-
-            settings = self.ws.loaded.settings
-            self._chooser = resolve_chat_model(
-                self.spec.model or settings.default_model, settings, root=self.ws.root
-            )
-        return self._chooser
 
     async def _execute(
         self,
@@ -104,10 +104,17 @@ class RouterAgent(RunnableAgent):
         interactive: bool = False,
         run_id: str | None = None,
     ) -> RunResult:
-        run_id = run_id or uuid.uuid4().hex
-        route, score, how = await self.choose(message)
+        from springlet.tracing.spans import new_id
+
+        run_id = run_id or new_id()
+        try:
+            route, score, how = await self.choose(message)
+        except Exception as exc:  # a run never raises: a failed choice is a failed run
+            log.debug("router %s could not choose a route", self.name, exc_info=True)
+            error = f"the router could not choose a route: {type(exc).__name__}: {exc}"
+            return await self._failed(message, session_id, run_id, error, emit)
         emit(RouteChosen(run_id, route=route, score=round(score, 4), by=how))
-        target = self.ws.agent(route)
+        target = self._targets[route]
 
         def relay(event: Event) -> None:
             # the routed agent's final event carries the route too
@@ -120,20 +127,44 @@ class RouterAgent(RunnableAgent):
         )
         return dataclasses.replace(result, route=route)
 
+    async def _failed(
+        self, message: str, session_id: str | None, run_id: str, error: str, emit: Emit
+    ) -> RunResult:
+        """A run that ended before any agent answered: traced, reported, returned."""
+        model = str(self._chooser.ref)
+        scope = self._tracer.run(
+            agent=self.name, model=model, session_id=session_id, input=message, run_id=run_id
+        )
+        async with scope:
+            scope.finish(output=None, status="error", error=error)
+        result = RunResult(
+            run_id=run_id,
+            agent=self.name,
+            session_id=session_id or run_id,
+            text="",
+            status="error",
+            model=model,
+            error=error,
+        )
+        emit(RunFailed(run_id, error, result))
+        return result
 
-def build_router(ws: Workspace, spec: RouterSpec) -> RouterAgent:
-    """Embed the route examples once and return the router."""
-    from springlet.agents import runtime_loop
-    from springlet.models.resolve import resolve_embeddings
 
-    settings = ws.loaded.settings
+def build_router(services: AgentServices, spec: RouterSpec) -> RouterAgent:
+    """Embed the route examples once, build every target, and return the router."""
+    from springlet._runtime import runtime_loop
+    from springlet.models.resolve import resolve_chat_model, resolve_embeddings
+
+    settings = services.settings
     embedder = resolve_embeddings(spec.embeddings or settings.embeddings, settings)
     texts = [(route.agent, example) for route in spec.routes for example in route.examples]
-    for route in {agent for agent, _ in texts} | ({spec.fallback} - {None}):
-        ws.agent(str(route))  # build the targets now, not inside a run
+    names = [route.agent for route in spec.routes] + ([spec.fallback] if spec.fallback else [])
+    targets = {name: services.agent(name) for name in names}
+    descriptions = {name: services.agent_spec(name).description for name in names}
+    chooser = resolve_chat_model(spec.model or settings.default_model, settings, root=services.root)
     vectors = runtime_loop.run_sync(embedder.embeddings.aembed_documents([t for _, t in texts]))
     examples = [(agent, vector) for (agent, _), vector in zip(texts, vectors, strict=True)]
-    return RouterAgent(ws, spec, embedder, examples)
+    return RouterAgent(spec, embedder, examples, targets, chooser, descriptions, services.tracer())
 
 
 def _cosine(a: list[float], b: list[float]) -> float:

@@ -21,7 +21,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
-from springlet.agents import runtime_loop
+from springlet._runtime import runtime_loop
 from springlet.agents.events import Event
 from springlet.agents.result import RunResult
 from springlet.agents.run_context import Approver

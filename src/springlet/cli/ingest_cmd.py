@@ -12,13 +12,13 @@ from springlet.cli.common import handle_errors, workspace_option
 
 if TYPE_CHECKING:
     from springlet.rag.ingest import IngestReport
-    from springlet.rag.knowledge import WorkspaceKnowledge
+    from springlet.workspace.knowledge import WorkspaceKnowledge
 
 
 def open_knowledge(workspace: Path, collection: str | None) -> WorkspaceKnowledge:
     """The workspace's knowledge, refusing a named collection whose file is broken."""
     from springlet.errors import WorkspaceError
-    from springlet.rag.knowledge import WorkspaceKnowledge
+    from springlet.workspace.knowledge import WorkspaceKnowledge
     from springlet.workspace.loader import load_workspace_files
 
     loaded = load_workspace_files(workspace)

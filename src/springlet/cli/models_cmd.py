@@ -14,7 +14,7 @@ from springlet.errors import WorkspaceError
 if TYPE_CHECKING:
     from springlet.models.fit import FitEstimate
     from springlet.models.ollama_catalog import ModelInfo, OllamaCatalog
-    from springlet.workspace.settings import WorkspaceSettings
+    from springlet.settings import WorkspaceSettings
 
 GIB = 1024**3
 

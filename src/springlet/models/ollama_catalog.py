@@ -16,13 +16,13 @@ import httpx
 import ollama
 
 from springlet.errors import ModelNotFoundError
+from springlet.models.ollama_config import DEFAULT_OLLAMA_HOST, ModelSettings
 from springlet.models.ollama_errors import ollama_errors
-from springlet.workspace.settings import DEFAULT_OLLAMA_HOST, WorkspaceSettings
 
 DEFAULT_PORT = 11434
 
 
-def ollama_host(settings: WorkspaceSettings | None = None) -> str:
+def ollama_host(settings: ModelSettings | None = None) -> str:
     """The server to talk to: OLLAMA_HOST, else `ollama.host` in springlet.yaml, else local."""
     configured = os.environ.get("OLLAMA_HOST") or (settings.ollama.host if settings else None)
     return normalize_host(configured or DEFAULT_OLLAMA_HOST)

@@ -29,9 +29,9 @@ from springlet.errors import (
 )
 from springlet.errors import ModelUnavailableError as Unavailable
 from springlet.models.ollama_catalog import ModelInfo, OllamaCatalog, ollama_host, server_version
+from springlet.models.ollama_config import ModelSettings
 from springlet.models.options import ModelOptions
 from springlet.models.reference import DEFAULT_EMBEDDED_CHAT, DEFAULT_EMBEDDED_EMBEDDINGS, ModelRef
-from springlet.workspace.settings import WorkspaceSettings
 
 AUTO_PROBE_TIMEOUT_S = 0.3
 
@@ -76,7 +76,7 @@ def forget_auto_choice() -> None:
 
 def resolve_chat_model(
     ref: ModelRef,
-    settings: WorkspaceSettings,
+    settings: ModelSettings,
     *,
     options: ModelOptions | None = None,
     root: Path | None = None,
@@ -93,7 +93,7 @@ def resolve_chat_model(
     elif target.provider == "embedded":
         model = _embedded_chat(target.name, options, root)
     elif target.provider == "scripted":
-        from springlet.testing.scripted import scripted_model
+        from springlet.models.scripted import scripted_model
 
         model = scripted_model(target.name)
     else:
@@ -101,7 +101,7 @@ def resolve_chat_model(
     return ResolvedChatModel(chat_model=model, ref=target, requested=ref, reason=reason)
 
 
-def choose_auto(settings: WorkspaceSettings) -> _AutoChoice:
+def choose_auto(settings: ModelSettings) -> _AutoChoice:
     """Ollama's best installed chat model when the host answers, else embedded SmolLM2."""
     host = ollama_host(settings)
     with _auto_lock:
@@ -135,7 +135,7 @@ def _chat_models(host: str, timeout_s: float) -> list[ModelInfo]:
     return sorted(chat, key=lambda m: not m.supports_tools)  # stable: keeps Ollama's order
 
 
-def _ollama_chat(name: str, settings: WorkspaceSettings, options: ModelOptions | None) -> Any:
+def _ollama_chat(name: str, settings: ModelSettings, options: ModelOptions | None) -> Any:
     from springlet.models.ollama import ollama_chat_model
 
     return ollama_chat_model(
@@ -165,14 +165,14 @@ def _provider_module(module: str, what: str, hint: str) -> Any:
         raise Unavailable(f"{what} cannot be loaded ({exc})", hint=hint) from exc
 
 
-def resolve_embeddings(ref: ModelRef, settings: WorkspaceSettings) -> ResolvedEmbeddings:
+def resolve_embeddings(ref: ModelRef, settings: ModelSettings) -> ResolvedEmbeddings:
     """The embedder for `ref`; its identity pins the indexes built with it."""
     if ref.provider == "ollama":
         return _ollama_embeddings(ref, settings)
     if ref.provider == "embedded":
         return _embedded_embeddings(ref)
     if ref.provider == "scripted":
-        from springlet.testing.hashed_embeddings import HashedEmbeddings
+        from springlet.models.hashed_embeddings import HashedEmbeddings
 
         hashed = HashedEmbeddings(ref.name)
         return ResolvedEmbeddings(hashed, ref, hashed.identity, hashed.dimension, True)
@@ -200,7 +200,7 @@ def _embedded_embeddings(ref: ModelRef) -> ResolvedEmbeddings:
     return ResolvedEmbeddings(embedder, ref, str(embedder.identity), int(embedder.dimension), True)
 
 
-def _ollama_embeddings(ref: ModelRef, settings: WorkspaceSettings) -> ResolvedEmbeddings:
+def _ollama_embeddings(ref: ModelRef, settings: ModelSettings) -> ResolvedEmbeddings:
     from springlet.models.ollama import ollama_embeddings
 
     host = ollama_host(settings)

@@ -8,14 +8,15 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
 
-    from springlet.workspace.workspace import Workspace
+    from springlet.prompts.services import PromptServices
 
 
-def prompt_tool(ws: Workspace, prompt_name: str, tool_name: str) -> BaseTool:
+def prompt_tool(services: PromptServices, prompt_name: str, tool_name: str) -> BaseTool:
     """A tool that renders and runs prompt `prompt_name` with the model's arguments."""
     from langchain_core.tools import StructuredTool
 
-    prompt = ws.prompt(prompt_name)
+    prompt = services.prompt(prompt_name)
+    prompt.resolved()  # now, in the builder's thread: resolving may probe Ollama
 
     async def call(**inputs: Any) -> str:
         answer = await prompt.arun(**inputs)

@@ -12,7 +12,7 @@ from springlet.prompts.template import (
     template_variables,
     unsafe_attributes,
 )
-from springlet.workspace.yaml_source import NodePath, YamlSource
+from springlet.yaml_source import NodePath, YamlSource
 
 
 def check_template(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING, Any
 
-from springlet.agents import runtime_loop
+from springlet._runtime import runtime_loop
 from springlet.prompts.inputs import validate_inputs
 from springlet.prompts.template import render
 
@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from springlet.models.resolve import ResolvedChatModel
+    from springlet.prompts.services import PromptServices
     from springlet.prompts.spec import PromptSpec
-    from springlet.workspace.workspace import Workspace
 
 _JSON_TYPES = {
     "string": str,
@@ -36,8 +36,8 @@ _JSON_TYPES = {
 class Prompt:
     """A runnable prompt template of a workspace."""
 
-    def __init__(self, ws: Workspace, spec: PromptSpec) -> None:
-        self.ws = ws
+    def __init__(self, services: PromptServices, spec: PromptSpec) -> None:
+        self.services = services
         self.spec = spec
         self._resolved: ResolvedChatModel | None = None
         self._lock = threading.Lock()
@@ -63,7 +63,7 @@ class Prompt:
 
     async def arun(self, **inputs: Any) -> Any:
         """`run` for async callers."""
-        from springlet.chat_client import ChatClient
+        from springlet.prompts.chat_client import ChatClient
 
         messages = self.render(**inputs)  # bad inputs fail before any model is resolved
         call = ChatClient(self.resolved().chat_model).prompt().messages(*messages)
@@ -79,12 +79,12 @@ class Prompt:
             if self._resolved is None:
                 from springlet.models.resolve import resolve_chat_model
 
-                settings = self.ws.loaded.settings
+                settings = self.services.settings
                 self._resolved = resolve_chat_model(
                     self.spec.model or settings.default_model,
                     settings,
                     options=self.spec.options,
-                    root=self.ws.root,
+                    root=self.services.root,
                 )
             return self._resolved
 

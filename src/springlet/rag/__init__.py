@@ -1,11 +1,12 @@
 """Knowledge (RAG): collections loaded, split, embedded, stored, retrieved with sources.
 
 Modules: `spec` (the collection spec, pure data), `loaders`, `splitting`,
-`store_protocol` (what a store must do, and the embedder pin), `store` (sqlite-vec +
-FTS5, the embedded default), `pgvector_store` with `pg_connect` (PostgreSQL + pgvector,
-configured by URL), `ingest`, `retriever` (hybrid search, filters, MMR), `sources`,
-`knowledge` (a workspace's collections and their stores), `advisor` (the retrieval
-middleware and `search_<collection>` tools).
+`store_protocol` (what a store must do, and the embedder pin), `store` (the SQLite store:
+sqlite-vec + FTS5, the embedded default), `pgvector_store` with `pg_connect` (PostgreSQL +
+pgvector, configured by URL), `ingest`, `retriever` (hybrid search, filters, MMR),
+`sources` (a retrieved passage and where it came from). A workspace's collections are
+`springlet.workspace.knowledge`; the retrieval advisor is agent middleware
+(`springlet.agents.retrieval_advisor`).
 
 Public names are imported lazily: `springlet.rag.spec` sits on the light `validate`
 path, and importing this package must not pull LangChain or sqlite-vec in with it.
@@ -17,19 +18,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from springlet.rag.advisor import KnowledgeBinding, RetrievalAdvisor, search_tool
     from springlet.rag.ingest import IngestReport
-    from springlet.rag.knowledge import WorkspaceKnowledge
     from springlet.rag.retriever import Retriever
     from springlet.rag.sources import Source
     from springlet.rag.store import CollectionNotIndexedError, EmbedderMismatchError
 
 _EXPORTS = {
-    "KnowledgeBinding": "springlet.rag.advisor",
-    "RetrievalAdvisor": "springlet.rag.advisor",
-    "search_tool": "springlet.rag.advisor",
     "IngestReport": "springlet.rag.ingest",
-    "WorkspaceKnowledge": "springlet.rag.knowledge",
     "Retriever": "springlet.rag.retriever",
     "Source": "springlet.rag.sources",
     "CollectionNotIndexedError": "springlet.rag.store",
@@ -40,12 +35,8 @@ __all__ = [
     "CollectionNotIndexedError",
     "EmbedderMismatchError",
     "IngestReport",
-    "KnowledgeBinding",
-    "RetrievalAdvisor",
     "Retriever",
     "Source",
-    "WorkspaceKnowledge",
-    "search_tool",
 ]
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from springlet.testing.scripted import (
+from springlet.models.scripted import (
     Fail,
     Reply,
     RespondFunction,

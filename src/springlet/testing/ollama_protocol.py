@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -181,17 +179,3 @@ def count_tokens(text: str) -> int:
 def prompt_token_count(messages: list[dict[str, Any]], tools: list[Any]) -> int:
     words = sum(count_tokens(str(m.get("content") or "")) for m in messages)
     return words + sum(count_tokens(json.dumps(t)) for t in tools)
-
-
-def hashed_embedding(text: str, dimension: int) -> list[float]:
-    """A deterministic unit vector: hashed word counts, so texts sharing words are close."""
-    vector = [0.0] * dimension
-    for word in re.findall(r"\w+", text.lower()):
-        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
-        bucket = int.from_bytes(digest[:4], "little") % dimension
-        vector[bucket] += 1.0 if digest[4] % 2 == 0 else -1.0
-    norm = math.sqrt(sum(v * v for v in vector))
-    if norm == 0:
-        vector[0] = 1.0
-        return vector
-    return [v / norm for v in vector]

@@ -28,13 +28,13 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 
+from springlet.models.hashed_embeddings import hashed_embedding
+from springlet.models.scripted import Reply, ScriptedChatModel
 from springlet.testing.ollama_answers import ChatTurn, errors_as_lines, load_response, pull_progress
 from springlet.testing.ollama_protocol import (
     ServedModel,
-    hashed_embedding,
     normalize_name,
 )
-from springlet.testing.scripted import Reply, ScriptedChatModel
 
 OLLAMA_VERSION = "0.12.6"
 

@@ -11,8 +11,8 @@ from springlet.agents.spec import AgentSpec, RouterSpec
 from springlet.errors import Problem
 from springlet.prompts.spec import PromptSpec
 from springlet.rag.spec import CollectionSpec
+from springlet.settings import WorkspaceSettings
 from springlet.tools.decorator import SpringletTool
-from springlet.workspace.settings import WorkspaceSettings
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ from springlet.errors import Location, Problem
 from springlet.prompts.checks import check_template
 from springlet.prompts.spec import PromptSpec
 from springlet.rag.spec import CollectionSpec
+from springlet.settings import WorkspaceSettings
 from springlet.tools.discovery import discover_tools
 from springlet.workspace.loaded import LoadedWorkspace
 from springlet.workspace.references import check_references
-from springlet.workspace.settings import WorkspaceSettings
 from springlet.workspace.settings_file import SETTINGS_FILE, read_settings
 from springlet.workspace.validation import validate_with_salvage
-from springlet.workspace.yaml_source import YamlSource, load_yaml
+from springlet.yaml_source import YamlSource, load_yaml
 
 YAML_SUFFIXES = (".yaml", ".yml")
 

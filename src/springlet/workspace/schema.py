@@ -20,7 +20,7 @@ def json_schema(kind: str) -> dict[str, Any]:
     from springlet.agents.spec import AgentSpec, RouterSpec
     from springlet.prompts.spec import PromptSpec
     from springlet.rag.spec import CollectionSpec
-    from springlet.workspace.settings import WorkspaceSettings
+    from springlet.settings import WorkspaceSettings
 
     specs: dict[str, Any] = {
         "settings": WorkspaceSettings,

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from springlet.errors import Problem
-from springlet.workspace.settings import WorkspaceSettings
+from springlet.settings import WorkspaceSettings
 from springlet.workspace.validation import validate_document
-from springlet.workspace.yaml_source import YamlSource, load_yaml
+from springlet.yaml_source import YamlSource, load_yaml
 
 SETTINGS_FILE = "springlet.yaml"
 

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from springlet.errors import Problem
-from springlet.workspace.yaml_source import NodePath, YamlSource
+from springlet.yaml_source import NodePath, YamlSource
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -12,39 +12,56 @@ result = agent.run("Where is order A-1001?")
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from springlet.errors import NotFoundError, WorkspaceError
+from springlet.workspace.lazy import Lazy
 from springlet.workspace.loaded import LoadedWorkspace
 
 if TYPE_CHECKING:
+    from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
+
     from springlet.agents.agent import Agent
+    from springlet.agents.memory import WorkspaceMemory
+    from springlet.agents.spec import AgentSpec, RouterSpec
     from springlet.prompts.runner import Prompt
+    from springlet.prompts.spec import PromptSpec
+    from springlet.settings import WorkspaceSettings
+    from springlet.tools.decorator import SpringletTool
+    from springlet.tracing import Tracer
+    from springlet.workspace.knowledge import WorkspaceKnowledge
 
 
 class Workspace:
     """A loaded workspace. Agents and prompts are built on first use and then reused.
 
     Safe to share between threads and async tasks: building is guarded by a lock, and
-    the built agents are themselves safe for concurrent runs.
+    the built agents are themselves safe for concurrent runs. It is the `AgentServices`
+    (and `PromptServices`) that agents and prompts are built against: they never see
+    the workspace itself.
     """
 
     def __init__(self, loaded: LoadedWorkspace, *, tracing: bool | Any = True) -> None:
         self.loaded = loaded
         self.tracing = tracing
         """True (the workspace's trace store), False (no tracing), or a custom sink."""
-        self._lock = threading.RLock()
+        # builds may wait on the runtime loop (memory opens there): this lock is never
+        # taken by code running on that loop, and the resources below have their own
+        self._build_lock = threading.RLock()
         self._agents: dict[str, Agent] = {}
         self._prompts: dict[str, Prompt] = {}
-        self._shared: dict[str, Any] = {}
+        self._tracer: Lazy[Tracer] = Lazy(self._make_tracer)
+        self._memory: Lazy[WorkspaceMemory] = Lazy(self._open_memory)
+        self._knowledge: Lazy[WorkspaceKnowledge] = Lazy(self._make_knowledge)
 
     @property
     def root(self) -> Path:
         return self.loaded.root
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> WorkspaceSettings:
         return self.loaded.settings
 
     @property
@@ -59,16 +76,9 @@ class Workspace:
     def prompt_names(self) -> list[str]:
         return sorted(self.loaded.prompts)
 
-    def shared(self, key: str, factory: Any) -> Any:
-        """A per-workspace singleton (trace store, memory saver, ...), made once by `factory()`."""
-        with self._lock:
-            if key not in self._shared:
-                self._shared[key] = factory()
-            return self._shared[key]
-
     def agent(self, name: str) -> Agent:
         """The runnable agent called `name` (built once, then reused)."""
-        with self._lock:
+        with self._build_lock:
             if name not in self._agents:
                 self._check_usable("agent", name, self.loaded.agents)
                 from springlet.agents.factory import build_agent
@@ -78,13 +88,67 @@ class Workspace:
 
     def prompt(self, name: str) -> Prompt:
         """The runnable prompt template called `name`."""
-        with self._lock:
+        with self._build_lock:
             if name not in self._prompts:
                 self._check_usable("prompt", name, self.loaded.prompts)
                 from springlet.prompts.runner import Prompt
 
                 self._prompts[name] = Prompt(self, self.loaded.prompts[name])
             return self._prompts[name]
+
+    # -- AgentServices: what agents are built against ---------------------------------
+
+    def agent_spec(self, name: str) -> AgentSpec | RouterSpec:
+        return self.loaded.agents[name]
+
+    def prompt_spec(self, name: str) -> PromptSpec:
+        return self.loaded.prompts[name]
+
+    def python_tool(self, name: str) -> SpringletTool:
+        return self.loaded.tools[name]
+
+    def advisor_factory(self, name: str) -> Callable[..., Any] | None:
+        factory: Callable[..., Any] | None = self.loaded.advisors.get(name)
+        return factory
+
+    def memory(self) -> AsyncSqliteSaver:
+        return self._memory.get().saver
+
+    def retrievers(self) -> WorkspaceKnowledge:
+        return self._knowledge.get()
+
+    def tracer(self) -> Tracer:
+        return self._tracer.get()
+
+    def _make_tracer(self) -> Tracer:
+        from springlet.tracing import Tracer
+
+        choice = self.tracing
+        if choice is False:
+            return Tracer.disabled()
+        if choice is True:
+            # cached per data dir by the tracing package (other workspaces of this
+            # process on the same dir share its writer); close() leaves it open
+            return Tracer.for_workspace(self.loaded.data_dir, self.loaded.settings.tracing)
+        if isinstance(choice, Tracer):
+            return choice
+        return Tracer([choice])
+
+    def _owns_tracer(self) -> bool:
+        """True when the tracer was made here (not the shared store's, not the caller's)."""
+        from springlet.tracing import Tracer
+
+        return self.tracing is False or not isinstance(self.tracing, bool | Tracer)
+
+    def _open_memory(self) -> WorkspaceMemory:
+        from springlet.agents.memory import open_memory
+
+        return open_memory(self.loaded.data_dir)
+
+    def _make_knowledge(self) -> WorkspaceKnowledge:
+        from springlet.workspace.knowledge import WorkspaceKnowledge
+
+        return WorkspaceKnowledge(self.loaded)
 
     def _check_usable(self, kind: str, name: str, known: dict[str, Any]) -> None:
         problems = self.loaded.unusable.get(f"{kind}:{name}")
@@ -101,16 +165,18 @@ class Workspace:
             )
 
     def close(self) -> None:
-        """Release what the workspace holds open (trace writer, memory database, ...).
+        """Release what the workspace holds open (memory database, custom tracer, ...).
         Agents and prompts asked for afterwards are built anew, on fresh resources."""
-        with self._lock:
-            for value in self._shared.values():
-                closer = getattr(value, "close", None)
-                if callable(closer):
-                    closer()
-            self._shared.clear()
+        with self._build_lock:
             self._agents.clear()
             self._prompts.clear()
+        memory = self._memory.take()
+        if memory is not None:
+            memory.close()
+        tracer = self._tracer.take()
+        if tracer is not None and self._owns_tracer():
+            tracer.close()
+        self._knowledge.take()
 
     def __enter__(self) -> Workspace:
         return self

@@ -31,7 +31,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
-from springlet.agents import runtime_loop
+from springlet._runtime import runtime_loop
 from springlet.errors import ModelError
 from springlet.prompts.template import render
 
@@ -41,7 +41,7 @@ if TYPE_CHECKING:
     from pydantic import BaseModel
 
     from springlet.models.resolve import ResolvedChatModel
-    from springlet.workspace.settings import WorkspaceSettings
+    from springlet.settings import WorkspaceSettings
 
 T = TypeVar("T", bound="BaseModel")
 CallNext = Callable[["ChatRequest"], Awaitable["AIMessage"]]
@@ -288,7 +288,7 @@ def _chat_model(
     if isinstance(model, str):
         from springlet.models.reference import parse_model_ref
         from springlet.models.resolve import resolve_chat_model
-        from springlet.workspace.settings import WorkspaceSettings
+        from springlet.settings import WorkspaceSettings
 
         try:
             ref = parse_model_ref(model)

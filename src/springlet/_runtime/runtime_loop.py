@@ -32,7 +32,7 @@ def runtime_loop() -> asyncio.AbstractEventLoop:
             )
             thread.start()
             _loop = loop
-            from springlet.agents.langsmith_hops import install_inline_hops
+            from springlet._runtime.langsmith_hops import install_inline_hops
 
             install_inline_hops(loop)
         return _loop

@@ -28,8 +28,8 @@ from springlet.rag.store_protocol import EmbedderInfo, KnowledgeBackend
 if TYPE_CHECKING:
     from springlet.models.reference import ModelRef
     from springlet.models.resolve import ResolvedEmbeddings
+    from springlet.settings import WorkspaceSettings
     from springlet.workspace.loaded import LoadedWorkspace
-    from springlet.workspace.settings import WorkspaceSettings
 
     EmbeddingsResolver = Callable[[ModelRef, WorkspaceSettings], ResolvedEmbeddings]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from springlet.models.ollama_config import DEFAULT_OLLAMA_HOST as DEFAULT_OLLAMA_HOST
 from springlet.models.reference import (
     EmbeddingReference,
     ModelRef,
@@ -12,8 +13,6 @@ from springlet.models.reference import (
 )
 from springlet.rag.spec import CollectionSpec
 from springlet.spec_base import Spec
-
-DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
 
 
 class OllamaSettings(Spec):

@@ -41,8 +41,8 @@ from springlet.rag.retriever import Retriever
 from springlet.rag.sources import Source
 
 if TYPE_CHECKING:
+    from springlet.agents.services import Retrievers
     from springlet.agents.spec import KnowledgeRef
-    from springlet.rag.knowledge import WorkspaceKnowledge
 
 SourcesCallback = Callable[[str, str, list[Source]], None]
 """on_sources(collection, query, sources), called after each retrieval."""
@@ -75,7 +75,7 @@ class KnowledgeBinding:
         )
 
 
-def binding_from_ref(knowledge: WorkspaceKnowledge, ref: KnowledgeRef) -> KnowledgeBinding:
+def binding_from_ref(knowledge: Retrievers, ref: KnowledgeRef) -> KnowledgeBinding:
     """The binding an agent's `knowledge:` entry describes."""
     return KnowledgeBinding(
         retriever=knowledge.retriever(ref.collection),

@@ -7,9 +7,11 @@ close and the same text always gives the same vector (the Ollama test server's
 
 from __future__ import annotations
 
-from langchain_core.embeddings import Embeddings
+import hashlib
+import math
+import re
 
-from springlet.testing.ollama_protocol import hashed_embedding
+from langchain_core.embeddings import Embeddings
 
 DEFAULT_DIMENSION = 64
 
@@ -30,3 +32,17 @@ class HashedEmbeddings(Embeddings):
 
     def embed_query(self, text: str) -> list[float]:
         return hashed_embedding(text, self.dimension)
+
+
+def hashed_embedding(text: str, dimension: int) -> list[float]:
+    """A deterministic unit vector: hashed word counts, so texts sharing words are close."""
+    vector = [0.0] * dimension
+    for word in re.findall(r"\w+", text.lower()):
+        digest = hashlib.blake2b(word.encode(), digest_size=8).digest()
+        bucket = int.from_bytes(digest[:4], "little") % dimension
+        vector[bucket] += 1.0 if digest[4] % 2 == 0 else -1.0
+    norm = math.sqrt(sum(v * v for v in vector))
+    if norm == 0:
+        vector[0] = 1.0
+        return vector
+    return [v / norm for v in vector]

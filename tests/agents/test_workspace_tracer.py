@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from springlet import Workspace
-from springlet.agents.tracing_hook import run_tracer
 from springlet.testing import Reply, ToolCall
 from springlet.tracing import MemorySink, SpanKind, Tracer
 
@@ -20,7 +19,7 @@ def test_a_run_is_recorded_as_a_span_tree_in_a_custom_sink(make_workspace: MakeW
     sink = MemorySink()
     with Workspace(loaded, tracing=sink) as ws:
         result = ws.agent("a").run("Where is A-1001?", session_id="s-1")
-        assert run_tracer(ws).flush()
+        assert ws.tracer().flush()
     spans = sink.spans()
     root = next(s for s in spans if s.parent_id is None)
     assert root.span_id == result.run_id
@@ -34,7 +33,7 @@ def test_a_run_is_recorded_as_a_span_tree_in_a_custom_sink(make_workspace: MakeW
 def test_tracing_off_records_nothing(make_workspace: MakeWorkspace) -> None:
     ws = make_workspace([Reply("hi")])
     assert ws.tracing is False
-    tracer = run_tracer(ws)
+    tracer = ws.tracer()
     assert isinstance(tracer, Tracer)
     assert not tracer.enabled
     assert ws.agent("a").run("hello").status == "ok"
