@@ -15,10 +15,21 @@ import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
+from springlet._runtime import fork
+
 T = TypeVar("T")
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
+
+
+def _forget_loop() -> None:
+    """In a forked child: the loop's thread is gone; the next run starts a new one."""
+    global _loop, _lock
+    _loop, _lock = None, threading.Lock()
+
+
+fork.forget_in_child(_forget_loop)
 
 
 def runtime_loop() -> asyncio.AbstractEventLoop:

@@ -19,7 +19,7 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from springlet._runtime import runtime_loop
+from springlet._runtime import fork, runtime_loop
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -32,6 +32,8 @@ _EXIT_CLOSE_TIMEOUT_S = 5.0
 # Connections opened and not yet closed. Whoever removes one from the set closes it, so
 # it is closed exactly once (`set.remove` is atomic: no lock, safe inside a finalizer).
 _open_connections: set[aiosqlite.Connection] = set()
+# a forked child must not close its parent's connections (their thread is not its own)
+fork.forget_in_child(_open_connections.clear)
 
 
 class WorkspaceMemory:

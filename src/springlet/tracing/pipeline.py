@@ -13,6 +13,7 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 
+from springlet._runtime import fork
 from springlet.tracing.redaction import Redactor
 from springlet.tracing.sinks import TraceSink
 from springlet.tracing.spans import Span
@@ -48,6 +49,17 @@ class SpanPipeline:
         self._start_lock = threading.Lock()
         self._reported: set[int] = set()
         self._closed = False
+        fork.track(self)
+
+    def _after_fork_in_child(self) -> None:
+        # the writer thread did not survive the fork: a new one starts with the next span
+        self._queue = queue.SimpleQueue()
+        self._thread = None
+        self._start_lock = threading.Lock()
+        for sink in self.sinks:
+            forget = getattr(sink, "forget_connections", None)
+            if callable(forget):
+                forget()
 
     def submit(self, span: Span) -> None:
         if self._thread is None:

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from springlet._runtime import fork
+
 
 class SpanKind(StrEnum):
     AGENT = "agent"
@@ -68,6 +70,9 @@ HOST = socket.gethostname()
 # one urandom-seeded generator: uuid4 asks the OS for entropy on every call, which
 # costs ~100x more and showed up in the agent's hot path
 _RANDOM = random.Random(os.urandom(32))
+# a forked child reseeds, or two children would make the same ids (and overwrite each
+# other's spans in the store)
+fork.forget_in_child(lambda: _RANDOM.seed(os.urandom(32)))
 
 
 def new_id() -> str:

@@ -150,6 +150,10 @@ class TraceStore:
             conn.execute("ROLLBACK")
             raise
 
+    def forget_connections(self) -> None:
+        """Drop (never use, never close) connections inherited across a fork."""
+        self._local = threading.local()
+
     def close(self) -> None:
         if self._pending:  # a batch refused while the file was locked: one last try
             self.write([])

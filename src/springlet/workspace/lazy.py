@@ -41,3 +41,9 @@ class Lazy(Generic[T]):
             value, made = self._value, self._made
             self._value, self._made = None, False
         return value if made else None
+
+    def forget(self) -> None:
+        """In a forked child: drop the value unclosed (it belongs to the parent's threads)
+        and the lock (another thread may have held it at the fork)."""
+        self._lock = threading.Lock()
+        self._value, self._made = None, False

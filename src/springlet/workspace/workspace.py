@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from springlet._runtime import fork
 from springlet.errors import NotFoundError, WorkspaceError
 from springlet.workspace.lazy import Lazy
 from springlet.workspace.loaded import LoadedWorkspace
@@ -55,6 +56,15 @@ class Workspace:
         self._tracer: Lazy[Tracer] = Lazy(self._make_tracer)
         self._memory: Lazy[WorkspaceMemory] = Lazy(self._open_memory)
         self._knowledge: Lazy[WorkspaceKnowledge] = Lazy(self._make_knowledge)
+        fork.track(self)
+
+    def _after_fork_in_child(self) -> None:
+        # agents built before a fork hold the parent's memory connection (its thread is
+        # gone): agents asked for in the child are built anew on fresh resources
+        self._build_lock = threading.RLock()
+        self._agents, self._prompts = {}, {}
+        self._memory.forget()
+        self._knowledge.forget()
 
     @property
     def root(self) -> Path:
