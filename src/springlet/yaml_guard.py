@@ -9,6 +9,7 @@ sequences and scalars is refused at the spot it appears:
 - alias bombs ("billion laughs"): each alias costs the size of the node it repeats, so
   a small file that would expand to millions of values stops at the alias that crosses
   the budget, after composing only what precedes it;
+- keys that are lists or mappings (`? [a, b]: 1`), which have no place in a spec;
 - recursive aliases, and nesting deeper than any configuration needs (counted through
   aliases too), which would otherwise recurse until Python's stack runs out.
 
@@ -63,11 +64,17 @@ def guarded_composer(base: type[Any]) -> type[Any]:
 
         def compose_node(self, parent: Any, index: Any) -> Any:
             event = self.parser.peek_event()
+            # ruamel.yaml composes a mapping's keys with index None, its values with the key
+            is_key = isinstance(parent, MappingNode) and index is None
             if isinstance(event, AliasEvent):
                 target = self.anchors.get(event.anchor)
                 if target is not None:
+                    if is_key and not isinstance(target, ScalarNode):
+                        raise _complex_key(event)
                     self._spend_alias(event, target)
                 return super().compose_node(parent, index)
+            if is_key and not isinstance(event, ScalarEvent):
+                raise _complex_key(event)
             self.nesting += 1
             if self.nesting > MAX_DEPTH:
                 raise _too_deep(event)
@@ -157,6 +164,15 @@ def _measure(node: Any, measured: dict[int, tuple[int, int]]) -> tuple[int, int]
         values += child_values
         depth = max(depth, child_depth + 1)
     return values, depth
+
+
+def _complex_key(event: Any) -> YamlRefused:
+    return YamlRefused(
+        "a key must be plain text, not a list or a mapping",
+        "write the key as text; quote it if it has brackets or braces",
+        "yaml-complex-key",
+        *_position(event),
+    )
 
 
 def _too_deep(event: Any) -> YamlRefused:

@@ -282,6 +282,19 @@ def test_standard_tags_on_the_wrong_value_are_located(
     assert str(load_yaml(path)).startswith(f"{path}:1:4: {message}")
 
 
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [("? [a, b]\n: 1\n", "1:3"), ("? {a: 1}\n: 2\n", "1:3"), ("b: &b {k: 1}\n*b : 2\n", "2:1")],
+)
+def test_keys_that_are_lists_or_mappings_are_located(tmp_path: Path, text: str, where: str) -> None:
+    path = tmp_path / "keys.yaml"
+    path.write_text(text)
+    assert str(load_yaml(path)) == (
+        f"{path}:{where}: a key must be plain text, not a list or a mapping (write the key as "
+        "text; quote it if it has brackets or braces)"
+    )
+
+
 def test_a_merge_of_a_scalar_is_a_located_error(tmp_path: Path) -> None:
     path = tmp_path / "merge.yaml"
     path.write_text("a:\n  <<: 5\n")
