@@ -10,9 +10,9 @@ import pytest
 
 from springlet.errors import SpringletError
 from springlet.models.ollama_catalog import ollama_host
-from springlet.workspace.loader import load_workspace_files
 from springlet.models.ollama_config import host_url_problem
 from springlet.settings import WorkspaceSettings
+from springlet.workspace.loader import load_workspace_files
 
 WriteWorkspace = Callable[[dict[str, str]], Path]
 
