@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from springlet.models.ollama_config import DEFAULT_OLLAMA_HOST as DEFAULT_OLLAMA_HOST
+from springlet.models.ollama_config import host_url_problem
 from springlet.models.reference import (
     EmbeddingReference,
     ModelRef,
@@ -24,6 +25,14 @@ class OllamaSettings(Spec):
     auto_pull: bool = False
     """Pull a missing model (with progress) instead of failing."""
     timeout_s: float = Field(default=300.0, gt=0)
+
+    @field_validator("host")
+    @classmethod
+    def _host_is_a_server_address(cls, value: str | None) -> str | None:
+        problem = host_url_problem(value) if value is not None else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
 
 class RedactionSettings(Spec):

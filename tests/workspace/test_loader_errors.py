@@ -243,3 +243,34 @@ def test_empty_workspace_is_valid(write_workspace: WriteWorkspace) -> None:
     loaded = load_workspace_files(root)
     assert loaded.problems == ()
     assert str(loaded.settings.default_model) == "auto"
+
+
+def test_ollama_host_that_is_not_a_url_is_located(write_workspace: WriteWorkspace) -> None:
+    root = write_workspace({"springlet.yaml": 'ollama: {host: "not a url at all"}\n'})
+    assert problems(root) == [
+        "springlet.yaml:1:16: ollama.host: 'not a url at all' is not a server address "
+        "(expected http(s)://host[:port])"
+    ]
+
+
+def test_test_case_input_the_prompt_does_not_declare_gets_did_you_mean(
+    write_workspace: WriteWorkspace,
+) -> None:
+    root = write_workspace(
+        {
+            "prompts/p.yaml": """
+                name: p
+                description: d
+                input:
+                  text: {type: string}
+                messages:
+                  - {role: user, content: "{{ text }}"}
+                tests:
+                  - input: {text: hi, txet: typo}
+            """
+        }
+    )
+    assert problems(root) == [
+        "prompts/p.yaml:8:23: test case 1 of prompt 'p' gives input 'txet', which it does "
+        "not take (did you mean 'text'?)"
+    ]

@@ -15,8 +15,13 @@ from typing import Any
 import httpx
 import ollama
 
-from springlet.errors import ModelNotFoundError
-from springlet.models.ollama_config import DEFAULT_OLLAMA_HOST, ModelSettings
+from springlet.errors import ModelNotFoundError, SpringletError
+from springlet.models.ollama_config import (
+    DEFAULT_OLLAMA_HOST,
+    HOST_FORM,
+    ModelSettings,
+    host_url_problem,
+)
 from springlet.models.ollama_errors import ollama_errors
 
 DEFAULT_PORT = 11434
@@ -24,7 +29,15 @@ DEFAULT_PORT = 11434
 
 def ollama_host(settings: ModelSettings | None = None) -> str:
     """The server to talk to: OLLAMA_HOST, else `ollama.host` in springlet.yaml, else local."""
-    configured = os.environ.get("OLLAMA_HOST") or (settings.ollama.host if settings else None)
+    from_env = os.environ.get("OLLAMA_HOST")
+    problem = host_url_problem(from_env) if from_env else None
+    if problem:
+        # springlet.yaml's `ollama.host` is checked by `validate`; the variable is not
+        raise SpringletError(
+            f"the environment variable OLLAMA_HOST is malformed: {problem}",
+            hint=f"export OLLAMA_HOST={HOST_FORM} (e.g. http://127.0.0.1:11434), or unset it",
+        )
+    configured = from_env or (settings.ollama.host if settings else None)
     return normalize_host(configured or DEFAULT_OLLAMA_HOST)
 
 

@@ -7,9 +7,49 @@ workspace's `WorkspaceSettings` fits it as it is.
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from typing import Protocol
+from urllib.parse import urlsplit
 
 DEFAULT_OLLAMA_HOST = "http://127.0.0.1:11434"
+HOST_FORM = "http(s)://host[:port]"
+_HOSTNAME = re.compile(r"[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?")
+
+
+def host_url_problem(value: str) -> str | None:
+    """Why `value` is not an Ollama server address, or None when it is one.
+
+    Accepts what Ollama's own OLLAMA_HOST does: `http(s)://host[:port][/path]`, or just
+    `host[:port]` (http is assumed). The value is quoted in the answer only when it holds
+    no `@`, so a password in a URL is never echoed.
+    """
+    text = value.strip()
+    shown = repr(text[:80]) if "@" not in text else "the address"
+    candidate = text if "://" in text else f"http://{text}"
+    try:
+        parts = urlsplit(candidate)
+        port = parts.port  # parsing the port is what raises for `host:abc`
+    except ValueError:
+        return f"{shown} is not a server address (expected {HOST_FORM})"
+    if parts.scheme not in ("http", "https"):
+        return f"{shown} has the scheme '{parts.scheme}' (expected {HOST_FORM})"
+    host = parts.hostname or ""
+    if not host and port is None:
+        return f"{shown} names no host (expected {HOST_FORM})"
+    if host and not (_HOSTNAME.fullmatch(host) or _is_ip(host)):
+        return f"{shown} is not a server address (expected {HOST_FORM})"
+    if parts.query or parts.fragment:
+        return f"{shown} has a query or fragment, which a server address cannot use"
+    return None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 class OllamaConfig(Protocol):

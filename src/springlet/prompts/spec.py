@@ -85,6 +85,18 @@ class ExpectSpec(Spec):
     fields: dict[str, Any] = Field(default_factory=dict)
     """For structured output: fields the answer object must have, with these values."""
 
+    @field_validator("matches")
+    @classmethod
+    def _matches_is_a_regex(cls, value: str | None) -> str | None:
+        if value is not None:
+            import re
+
+            try:
+                re.compile(value)
+            except re.error as exc:
+                raise ValueError(f"not a valid regular expression: {exc}") from None
+        return value
+
 
 class PromptTestCase(Spec):
     """A case run by `springlet test`."""

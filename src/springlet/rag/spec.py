@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Literal
+from urllib.parse import urlsplit
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from springlet.models.reference import EmbeddingReference
 from springlet.spec_base import Spec
+
+PG_URL_FORM = "postgresql://USER:PASSWORD@HOST:5432/DATABASE"
+_ENV_REF_START = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
+_PG_SCHEMES = ("postgresql", "postgres")
 
 
 class SourceSpec(Spec):
@@ -49,8 +55,54 @@ class CollectionSpec(Spec):
     url: str | None = None
     """Connection URL for the pgvector / qdrant stores."""
 
+    @field_validator("url")
+    @classmethod
+    def _url_fits_the_store(cls, value: str | None, info: ValidationInfo) -> str | None:
+        store = info.data.get("store", "sqlite")
+        if value is None or store == "sqlite":
+            return value
+        problem = _pg_url_problem(value) if store == "pgvector" else _http_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @model_validator(mode="after")
     def _server_stores_need_url(self) -> CollectionSpec:
         if self.store != "sqlite" and not self.url:
             raise ValueError(f"store '{self.store}' needs a connection `url:`")
         return self
+
+
+def _pg_url_problem(url: str) -> str | None:
+    """Why `url` cannot name a PostgreSQL server; the URL itself (and its password) is
+    never quoted. `${NAME}` at the start may hold the scheme, so it is not judged here."""
+    text = url.strip()
+    if _ENV_REF_START.match(text):
+        return None
+    scheme, sep, _ = text.partition("://")
+    if text.startswith("$"):
+        got = "a variable not written as ${NAME}"
+    elif not sep:
+        got = "no URL scheme"
+    elif scheme.split("+", 1)[0].lower() in _PG_SCHEMES:
+        return None
+    else:
+        got = f"a '{scheme}' URL"
+    return (
+        f"store 'pgvector' needs a PostgreSQL URL ({PG_URL_FORM}) or an environment "
+        f"variable written as ${{NAME}}, got {got}"
+    )
+
+
+def _http_url_problem(url: str) -> str | None:
+    text = url.strip()
+    if _ENV_REF_START.match(text):
+        return None
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - parsing the port is what raises for `host:abc`
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
+        return "expected an http(s)://host[:port] URL or an environment variable as ${NAME}"
+    return None

@@ -12,7 +12,7 @@ from typing import Any
 
 from springlet.agents.spec import AgentSpec, RouterSpec
 from springlet.errors import Location, Problem
-from springlet.prompts.checks import check_template
+from springlet.prompts.checks import check_agent_cases, check_prompt_cases, check_template
 from springlet.prompts.spec import PromptSpec
 from springlet.rag.spec import CollectionSpec
 from springlet.settings import WorkspaceSettings
@@ -169,6 +169,7 @@ def _load_prompt(state: LoadState, source: YamlSource, path: Path) -> None:
                         code="unused-input",
                     )
                 )
+    problems += check_prompt_cases(source, result.input, f"prompt '{result.name}'")
     state.report(problems, path)
     state.mark_broken("prompt", source, problems)
     _register(state, "prompt", state.prompts, result, source, ())
@@ -184,6 +185,8 @@ def _load_agent(state: LoadState, source: YamlSource, path: Path) -> None:
             source, ("instructions",), result.instructions, (), f"agent '{result.name}'"
         )
         problems += template_problems
+    if result is not None:
+        problems += check_agent_cases(source, f"{result.kind} '{result.name}'")
     state.report(problems, path)
     state.mark_broken("agent", source, problems)
     if result is None:
