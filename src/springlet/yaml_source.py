@@ -52,15 +52,18 @@ class YamlSource:
         return Location(self.path, base.line + offset, base.col if offset == 0 else 1)
 
 
-def load_yaml(path: Path, display_path: Path | None = None) -> YamlSource | Problem:
-    """Parse `path`; a syntax error comes back as a `Problem` at the offending spot."""
+def load_yaml(
+    path: Path, display_path: Path | None = None, *, text: str | None = None
+) -> YamlSource | Problem:
+    """Parse `path` (or `text` as if it were its content); a syntax error comes back as
+    a `Problem` at the offending spot."""
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError
 
     shown = display_path or path
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8") if text is None else text
     except (OSError, UnicodeDecodeError) as exc:
         return Problem(f"cannot read file: {exc}", Location(shown), code="unreadable")
     yaml = YAML(typ="rt")
