@@ -11,8 +11,10 @@ import pytest
 from springlet import NotFoundError, load_workspace
 from springlet.workspace import CollectionInfo, IngestProgress, SearchHit
 
-COLLECTION = "name: manual\ndescription: The manual.\nsources:\n  - path: docs/\n" \
+COLLECTION = (
+    "name: manual\ndescription: The manual.\nsources:\n  - path: docs/\n"
     "embeddings: scripted:words\n"
+)
 
 
 def make(tmp_path: Path, files: int = 3) -> Path:

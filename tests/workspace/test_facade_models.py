@@ -42,7 +42,10 @@ def test_list_has_ollama_and_embedded_models(
     qwen = models["ollama:qwen2.5:7b"]
     assert isinstance(qwen, ModelInfo)
     assert (qwen.provider, qwen.kind, qwen.parameters, qwen.quantization) == (
-        "ollama", "instruct", "7.6B", "Q4_K_M",
+        "ollama",
+        "instruct",
+        "7.6B",
+        "Q4_K_M",
     )
     assert qwen.context_length == 32768 and "tools" in qwen.capabilities
     assert qwen.fit is not None and "GiB" in qwen.fit and qwen.loaded is False
@@ -73,7 +76,9 @@ def test_show_fit_and_auto_choice(
     assert choice.reference == "ollama:qwen2.5:7b" and server.url in choice.reason
 
 
-def test_auto_choice_says_why_without_ollama(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_auto_choice_says_why_without_ollama(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     ws = workspace_at(tmp_path, "http://127.0.0.1:9", monkeypatch)
     choice = ws.models.auto_choice()
     assert choice.reference == "embedded:smollm2"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from springlet import Workspace, load_workspace
+from springlet import load_workspace
 from springlet.testing import Reply, register_script, unregister_script
 from springlet.workspace import AgentInfo, ReloadReport, WorkspaceChanged
 
@@ -62,7 +62,9 @@ def test_watch_reloads_on_save_and_reports(root: Path, script: str) -> None:
 
     handle = ws.watch(on_event)
     try:
-        (root / "agents" / "b.yaml").write_text(AGENT.format(script=script, mood="new").replace("name: a", "name: b"))
+        (root / "agents" / "b.yaml").write_text(
+            AGENT.format(script=script, mood="new").replace("name: a", "name: b")
+        )
         assert arrived.wait(10), "no change event within 10 s"
     finally:
         handle.stop()

@@ -153,7 +153,7 @@ def test_untraced_sessions_still_know_their_agent(ws: Workspace) -> None:
         assert quiet.agent("helper").run("psst", session_id="quiet").status == "ok"
         info = quiet.sessions.get("quiet")
         assert info.agent == "helper"  # from the name create_agent puts on its answers
-        [user, answer] = quiet.sessions.transcript("quiet").entries
+        [_, answer] = quiet.sessions.transcript("quiet").entries
         assert answer.text == "You said: psst" and answer.run_id is None
 
 

@@ -53,7 +53,29 @@ FACADE_TYPES: dict[str, str] = {
 }
 """Name -> the module defining it; `springlet` re-exports the same names."""
 
-__all__ = sorted(FACADE_TYPES)
+__all__ = [
+    "AgentInfo",
+    "AutoChoice",
+    "CollectionInfo",
+    "IngestProgress",
+    "IngestReport",
+    "Knowledge",
+    "ModelInfo",
+    "Models",
+    "PullProgress",
+    "ReloadReport",
+    "RunSummary",
+    "RunTree",
+    "SearchHit",
+    "SessionInfo",
+    "Sessions",
+    "ToolCallRecord",
+    "Traces",
+    "Transcript",
+    "TranscriptEntry",
+    "WatchHandle",
+    "WorkspaceChanged",
+]
 
 
 def __getattr__(name: str) -> Any:

@@ -10,6 +10,7 @@ kept in `<data_dir>/ingests.sqlite`: the stores record only when an index was cr
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import sqlite3
 import threading
@@ -94,14 +95,14 @@ class Knowledge:
             self._rag = (loaded, WorkspaceKnowledge(loaded))
         return self._rag[1]
 
-    def list(self) -> list[CollectionInfo]:
+    def list(self) -> builtins.list[CollectionInfo]:
         """Every declared collection, by name. Counting stale files reads each file that
         changed on disk (hashes of unchanged files are remembered by size and mtime)."""
         return [
             self._info(self.loaded.collections[name]) for name in sorted(self.loaded.collections)
         ]
 
-    async def alist(self) -> list[CollectionInfo]:
+    async def alist(self) -> builtins.list[CollectionInfo]:
         return await asyncio.to_thread(self.list)
 
     def ingest(
@@ -162,12 +163,12 @@ class Knowledge:
                 await task  # let the group being written commit before giving up
             raise
 
-    def search(self, name: str, query: str, *, top_k: int = 5) -> list[SearchHit]:
+    def search(self, name: str, query: str, *, top_k: int = 5) -> builtins.list[SearchHit]:
         """The `top_k` best chunks of collection `name` for `query`."""
         sources = self.rag.retriever(name).retrieve(query, top_k=top_k)
         return [_hit(source) for source in sources]
 
-    async def asearch(self, name: str, query: str, *, top_k: int = 5) -> list[SearchHit]:
+    async def asearch(self, name: str, query: str, *, top_k: int = 5) -> builtins.list[SearchHit]:
         return await asyncio.to_thread(self.search, name, query, top_k=top_k)
 
     # -- parts --------------------------------------------------------------------------
@@ -185,7 +186,7 @@ class Knowledge:
                 chunks = store.chunk_count(pinned[0])
         return CollectionInfo(
             name=spec.name,
-            description=spec.description,
+            description=spec.description or "",
             store=spec.store,
             embedder=embedder,
             files=len(indexed),

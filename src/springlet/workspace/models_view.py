@@ -9,6 +9,7 @@ size of its file: nothing is imported, loaded or hashed to list them.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import importlib.util
 import sys
 import threading
@@ -100,10 +101,10 @@ class Models:
 
         return ollama_host(self.settings)
 
-    def list(self, *, ollama: bool = True) -> list[ModelInfo]:
+    def list(self, *, ollama: bool = True) -> builtins.list[ModelInfo]:
         """The Ollama server's models (none when it is not reachable), then the embedded
         ones that are installed."""
-        found: list[ModelInfo] = []
+        found: builtins.list[ModelInfo] = []
         if ollama:
             try:
                 catalog = self._catalog()
@@ -113,7 +114,7 @@ class Models:
                 found = []
         return found + [info for e in _EMBEDDED if (info := _embedded_info(e)) is not None]
 
-    async def alist(self) -> list[ModelInfo]:
+    async def alist(self) -> builtins.list[ModelInfo]:
         return await asyncio.to_thread(self.list)
 
     def show(self, reference: str) -> ModelInfo:

@@ -20,6 +20,7 @@ said is copied to the side table, so it survives the store's retention.
 from __future__ import annotations
 
 import asyncio
+import builtins
 import contextlib
 import sqlite3
 from collections.abc import Iterator
@@ -81,7 +82,7 @@ class Sessions:
 
     # -- reading ------------------------------------------------------------------------
 
-    def list(self, agent: str | None = None) -> list[SessionInfo]:
+    def list(self, agent: str | None = None) -> builtins.list[SessionInfo]:
         """Every session, newest first; only `agent`'s when given."""
         with self._saver() as saver:
             if saver is None:
@@ -91,7 +92,7 @@ class Sessions:
         infos.sort(key=lambda s: s.updated_at or datetime.min, reverse=True)
         return [s for s in infos if agent is None or s.agent == agent]
 
-    async def alist(self, agent: str | None = None) -> list[SessionInfo]:
+    async def alist(self, agent: str | None = None) -> builtins.list[SessionInfo]:
         return await asyncio.to_thread(self.list, agent)
 
     def get(self, session_id: str) -> SessionInfo:
@@ -118,7 +119,7 @@ class Sessions:
     async def atranscript(self, session_id: str) -> Transcript:
         return await asyncio.to_thread(self.transcript, session_id)
 
-    def search(self, text: str) -> list[SessionInfo]:
+    def search(self, text: str) -> builtins.list[SessionInfo]:
         """Sessions whose title or any message contains `text` (case-insensitive)."""
         needle = text.casefold()
         found = []
@@ -187,7 +188,7 @@ class Sessions:
         return thread
 
     def _agent(self, session_id: str, thread: _Thread) -> str | None:
-        title, agent = self._meta(session_id)
+        _, agent = self._meta(session_id)
         if agent:
             return agent
         agent = _traced_agent(self.data_dir, session_id)
@@ -244,7 +245,7 @@ class Sessions:
         )
 
 
-def _thread_heads(conn: sqlite3.Connection) -> list[tuple[str, str]]:
+def _thread_heads(conn: sqlite3.Connection) -> builtins.list[tuple[str, str]]:
     """(thread id, newest checkpoint id) of every thread."""
     with contextlib.suppress(sqlite3.OperationalError):  # no table: nothing stored yet
         rows = conn.execute(

@@ -11,6 +11,7 @@ REPLACE`, which gives the row a new, higher rowid, so "what is new" is a rowid r
 from __future__ import annotations
 
 import asyncio
+import builtins
 import json
 import sqlite3
 import time
@@ -60,7 +61,7 @@ class Traces:
         text: str | None = None,
         since: datetime | None = None,
         limit: int = 100,
-    ) -> list[RunSummary]:
+    ) -> builtins.list[RunSummary]:
         """Top-level runs, newest first. `status` is a SpanStatus value ("ok", "error",
         "running", ...); `text` matches input, output or error (case-insensitive)."""
         if not self.store.path.exists():
@@ -202,9 +203,9 @@ class _Follower:
             self.close()
         return spans, ended
 
-    def _new_spans(self) -> list[Span]:
+    def _new_spans(self) -> builtins.list[Span]:
         sql = f"SELECT rowid, {SPAN_COLUMNS} FROM spans WHERE rowid > ?"
-        args: list[object] = [self.last_rowid]
+        args: builtins.list[object] = [self.last_rowid]
         if self.trace_id is not None:
             sql += " AND trace_id = ?"
             args.append(self.trace_id)
@@ -223,7 +224,7 @@ class _Follower:
                 kept.append(span)
         return kept
 
-    def _query(self, sql: str, args: Sequence[object] = ()) -> list[Any]:
+    def _query(self, sql: str, args: Sequence[object] = ()) -> builtins.list[Any]:
         if not self.store.path.exists():
             return [(None,)] if "max(" in sql else []
         if self.conn is None:
