@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from springlet.agents.tracing_hook import run_tracer
 
 from springlet import NotFoundError, Workspace, load_workspace
 from springlet.testing import Reply, ToolCall, register_script, unregister_script
@@ -83,7 +82,7 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 def talk(ws: Workspace, session: str, *messages: str) -> None:
     for message in messages:
         assert ws.agent("helper").run(message, session_id=session).status == "ok"
-    assert run_tracer(ws).flush()
+    assert ws.tracer().flush()
 
 
 def test_list_is_newest_first_with_agent_title_and_turns(ws: Workspace) -> None:

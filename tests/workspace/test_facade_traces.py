@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 from springlet import NotFoundError, Workspace, load_workspace
-from springlet.agents.tracing_hook import run_tracer
 from springlet.testing import Reply, ToolCall, register_script, unregister_script
 from springlet.tracing import SpanKind, SpanStatus
 from springlet.workspace import RunTree
@@ -58,7 +57,7 @@ def ws(tmp_path: Path) -> Iterator[Workspace]:
 
 def run(ws: Workspace, message: str) -> str:
     result = ws.agent("a").run(message)
-    assert run_tracer(ws).flush()
+    assert ws.tracer().flush()
     return result.run_id
 
 

@@ -43,7 +43,7 @@ def describe_agent(loaded: LoadedWorkspace, spec: AgentSpec | RouterSpec) -> Age
     if isinstance(spec, RouterSpec):
         routes = tuple(route.agent for route in spec.routes)
         return AgentInfo(spec.name, spec.description, model, reason, routes, False, "router")
-    from springlet.rag.advisor import tool_name
+    from springlet.agents.retrieval_advisor import tool_name
 
     tools = [ref.name for ref in spec.tools]
     tools += [tool_name(k.collection) for k in spec.knowledge if k.mode != "advisor"]
