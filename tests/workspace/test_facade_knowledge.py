@@ -85,3 +85,30 @@ def test_aingest_reports_progress(tmp_path: Path) -> None:
     seen: list[IngestProgress] = []
     report = asyncio.run(ws.knowledge.aingest("manual", on_progress=seen.append))
     assert report.files == 3 and len(seen) == 3
+
+
+def test_cancelling_aingest_stops_after_the_group_being_written(tmp_path: Path) -> None:
+    from springlet.rag import ingest
+
+    ws = load_workspace(make(tmp_path, files=5), tracing=False)
+
+    async def cancel_after_first_file() -> None:
+        loop = asyncio.get_running_loop()
+        task: asyncio.Task[object] | None = None
+
+        def on_progress(progress: IngestProgress) -> None:
+            assert task is not None
+            loop.call_soon_threadsafe(task.cancel)
+
+        task = asyncio.ensure_future(ws.knowledge.aingest("manual", on_progress=on_progress))
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    original = ingest.EMBED_BATCH
+    ingest.EMBED_BATCH = 1
+    try:
+        asyncio.run(cancel_after_first_file())
+    finally:
+        ingest.EMBED_BATCH = original
+    [info] = ws.knowledge.list()
+    assert 1 <= info.files < 5 and info.stale_files == 5 - info.files

@@ -113,3 +113,47 @@ def test_describe_agent_needs_no_model(root: Path, script: str) -> None:
     assert ws.describe_agent("a").has_memory is False
     with pytest.raises(Exception, match="no agent named 'zz'"):
         ws.describe_agent("zz")
+
+
+def test_validate_text_of_the_settings_file(root: Path) -> None:
+    ws = load_workspace(root, tracing=False)
+    [problem] = ws.validate_text(root / "springlet.yaml", "default_model: nonsense\n")
+    assert problem.location is not None and problem.location.path.name == "springlet.yaml"
+    assert ws.validate_text(root / "springlet.yaml", "default_model: auto\n") == ()
+    assert not (root / "springlet.yaml").exists()
+
+
+def test_describe_agent_with_auto_says_why(
+    root: Path, script: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from springlet.models.resolve import forget_auto_choice
+
+    monkeypatch.setenv("OLLAMA_HOST", "http://127.0.0.1:9")  # nothing listens there
+    forget_auto_choice()
+    (root / "agents" / "auto.yaml").write_text(
+        "name: auto\ndescription: Any model.\nmodel: auto\ninstructions: i\n"
+    )
+    ws = load_workspace(root, tracing=False)
+    try:
+        info = ws.describe_agent("auto")
+    finally:
+        forget_auto_choice()
+    assert info.model == "embedded:smollm2"
+    assert "no Ollama at http://127.0.0.1:9" in info.model_reason
+
+
+def test_a_broken_tools_file_keeps_its_tools(root: Path, script: str) -> None:
+    tools = root / "tools" / "t.py"
+    tools.parent.mkdir()
+    tools.write_text(
+        "from springlet import tool\n\n\n@tool\ndef ping() -> str:\n"
+        '    """Answers pong."""\n    return "pong"\n'
+    )
+    agent = root / "agents" / "a.yaml"
+    agent.write_text(agent.read_text() + "tools: [ping]\n")
+    ws = load_workspace(root, tracing=False)
+    tools.write_text("def broken(:\n")
+    report = ws.reload()
+    assert report.kept == ("agent:a",)
+    assert any(p.code == "python-syntax" for p in report.problems)
+    assert "ping" in ws.loaded.tools and ws.agent("a").run("hi").status == "ok"

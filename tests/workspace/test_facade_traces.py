@@ -122,3 +122,22 @@ def test_export_json_and_finetune_to_text_or_file(ws: Workspace, tmp_path: Path)
         ws.traces.export("nope", "json")
     with pytest.raises(Exception, match="cannot write the export"):
         ws.traces.export(run_id, "json", tmp_path / "missing" / "x.json")
+
+
+def test_get_keeps_spans_whose_parent_was_not_stored(ws: Workspace) -> None:
+    """A retrieval made by the retrieval advisor hangs below an advisor step that keeps
+    no span; the store's tree walk loses it, the facade shows it below the run."""
+    root = ws.root
+    (root / "knowledge").mkdir()
+    (root / "docs").mkdir()
+    (root / "docs" / "reset.md").write_text("# Reset\n\nHold the button.\n")
+    (root / "knowledge" / "manual.yaml").write_text(
+        "name: manual\nsources:\n  - path: docs/\nembeddings: scripted:words\n"
+    )
+    agent_file = root / "agents" / "a.yaml"
+    agent_file.write_text(agent_file.read_text() + "knowledge:\n  - collection: manual\n")
+    assert ws.reload().problems == ()
+    ws.knowledge.ingest("manual")
+    tree = ws.traces.get(run(ws, "how do I reset?"))
+    kinds = [s.kind for s in tree.children(tree.root.span_id)]
+    assert SpanKind.RETRIEVAL in kinds

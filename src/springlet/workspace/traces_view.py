@@ -43,8 +43,17 @@ class RunTree:
         return next(s for s in self.spans if s.span_id == self.run.run_id)
 
     def children(self, span_id: str) -> tuple[Span, ...]:
-        """The spans directly below `span_id`, in start order."""
-        return tuple(sorted((s for s in self.spans if s.parent_id == span_id), key=_order))
+        """The spans directly below `span_id`, in start order. A span whose parent was
+        never stored (a retrieval made inside an advisor step that kept no span) counts
+        as a child of its run's root."""
+        ids = {s.span_id for s in self.spans}
+        below = [
+            s
+            for s in self.spans
+            if s.parent_id == span_id
+            or (s.run_id == span_id and s.span_id != span_id and s.parent_id not in ids)
+        ]
+        return tuple(sorted(below, key=_order))
 
 
 class Traces:
@@ -89,7 +98,24 @@ class Traces:
         run = self.store.get_run(run_id) if self.store.path.exists() else None
         if run is None:
             raise _not_found(run_id, self.store.path)
-        return RunTree(run, tuple(self.store.spans(run.run_id)))
+        spans = self.store.spans(run.run_id)
+        return RunTree(run, (*spans, *self._orphans(run.trace_id, spans)))
+
+    def _orphans(self, trace_id: str, tree: builtins.list[Span]) -> builtins.list[Span]:
+        """Spans of the tree's runs that the store's tree walk cannot reach, because
+        their parent span was never stored."""
+        known = {s.span_id for s in tree}
+        runs = {s.run_id for s in tree}
+        conn = sqlite3.connect(f"file:{self.store.path}?mode=ro", uri=True, timeout=10.0)
+        try:
+            rows = conn.execute(
+                f"SELECT {SPAN_COLUMNS} FROM spans WHERE trace_id = ? ORDER BY start_ns, seq",
+                (trace_id,),
+            ).fetchall()
+        finally:
+            conn.close()
+        spans = (span_from_row(row) for row in rows)
+        return [s for s in spans if s.span_id not in known and s.run_id in runs]
 
     def follow(
         self, run_id: str | None = None, *, poll_s: float = POLL_INTERVAL_S

@@ -216,7 +216,11 @@ class Workspace:
         from springlet.workspace.reload import reload_loaded
 
         with self._build_lock:
+            data_dir = self.loaded.data_dir
             self.loaded, report = reload_loaded(self.loaded)
+            if self.loaded.data_dir != data_dir:  # views bound to the old one start afresh
+                self.__dict__.pop("sessions", None)
+                self.__dict__.pop("traces", None)
             if report.changed:  # built ones are rebuilt on next use; kept ones stay
                 kept = set(report.kept)
                 self._agents = {n: a for n, a in self._agents.items() if f"agent:{n}" in kept}
