@@ -29,6 +29,7 @@ from springlet.errors import (
     WorkspaceError,
 )
 from springlet.tools.decorator import SpringletTool, tool
+from springlet.workspace import FACADE_TYPES
 from springlet.workspace.workspace import Workspace, load_workspace
 
 if TYPE_CHECKING:
@@ -43,6 +44,7 @@ _LAZY: dict[str, str] = {
     "RunResult": "springlet.agents.result",
     "ChatClient": "springlet.prompts.chat_client",
     "ChatAdvisor": "springlet.prompts.chat_client",
+    **FACADE_TYPES,
 }
 
 __all__ = [
@@ -63,6 +65,7 @@ __all__ = [
     "advisor",
     "load_workspace",
     "tool",
+    *FACADE_TYPES,
 ]
 
 

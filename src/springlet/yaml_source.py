@@ -53,25 +53,28 @@ class YamlSource:
         return Location(self.path, base.line + offset, base.col if offset == 0 else 1)
 
 
-def load_yaml(path: Path, display_path: Path | None = None) -> YamlSource | Problem:
-    """Parse `path`; a syntax error or a refused construct comes back as a located `Problem`.
+def load_yaml(
+    path: Path, display_path: Path | None = None, *, text: str | None = None
+) -> YamlSource | Problem:
+    """Parse `path` (or `text` as if it were its content); a syntax error or a refused
+    construct comes back as a located `Problem`.
 
     Every workspace YAML file is read here, so the limits of `yaml_guard` (no tags, no
-    alias bombs, bounded size and depth) hold for all of them.
+    alias bombs, bounded size and depth) hold for all of them, saved or not.
     """
     from ruamel.yaml import YAML
     from ruamel.yaml.constructor import DuplicateKeyError
     from ruamel.yaml.error import MarkedYAMLError
 
     shown = display_path or path
-    text = _read_text(path, shown)
-    if isinstance(text, Problem):
-        return text
+    read = _read_text(path, shown) if text is None else text
+    if isinstance(read, Problem):
+        return read
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     yaml.Composer = guarded_composer(yaml.Composer)
     try:
-        raw = yaml.load(text)
+        raw = yaml.load(read)
     except YamlRefused as refused:
         return Problem(
             refused.message,

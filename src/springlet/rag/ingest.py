@@ -10,6 +10,7 @@ in one transaction, so an ingest killed at any moment resumes where it stopped.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -58,6 +59,8 @@ class IngestReport:
     reused: int
     """Chunks of changed files whose vector was already stored."""
     seconds: float
+    cancelled: bool = False
+    """`cancel` was set: files after the last committed group are left for next time."""
 
 
 def discover_files(spec: CollectionSpec, root: Path) -> list[SourceFile]:
@@ -104,8 +107,10 @@ def ingest_collection(
     *,
     rebuild: bool = False,
     progress: Callable[[IngestProgress], None] | None = None,
+    cancel: threading.Event | None = None,
 ) -> IngestReport:
-    """Bring the collection's index in line with its files (see the module doc)."""
+    """Bring the collection's index in line with its files (see the module doc).
+    `cancel`, checked before each group of files, stops after the last committed one."""
     started = time.perf_counter()
     cid = store.pin_collection(spec.name, embedder, rebuild=rebuild)
     files = discover_files(spec, root)
@@ -117,7 +122,9 @@ def ingest_collection(
         store.delete_files(cid, deleted)
     embedded = reused = 0
     done = len(files) - len(changed)
-    for group in _groups(changed, spec):
+    for group in _groups(changed, spec, cancel):
+        if cancel is not None and cancel.is_set():
+            break
         written, fresh = _write_group(store, cid, group, hashes, embeddings, embedder)
         embedded += fresh
         reused += written - fresh
@@ -136,15 +143,18 @@ def ingest_collection(
         embedded=embedded,
         reused=reused,
         seconds=time.perf_counter() - started,
+        cancelled=done < len(files),
     )
 
 
 def _groups(
-    files: list[SourceFile], spec: CollectionSpec
+    files: list[SourceFile], spec: CollectionSpec, cancel: threading.Event | None = None
 ) -> Iterator[list[tuple[SourceFile, list[Chunk]]]]:
     group: list[tuple[SourceFile, list[Chunk]]] = []
     size = 0
     for file in files:
+        if cancel is not None and cancel.is_set():
+            return  # the caller sees the flag too and reports the ingest as cancelled
         chunks = split_sections(load_file(file.path, file.relative), spec.splitter)
         group.append((file, chunks))
         size += len(chunks)

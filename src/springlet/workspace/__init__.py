@@ -1,0 +1,87 @@
+"""The workspace and its typed facade: `ws.sessions`, `ws.traces`, `ws.knowledge`,
+`ws.models`, `ws.reload()`, `ws.watch()`, `ws.validate_text()`, `ws.describe_agent()`.
+
+The facade's types are importable from here (and from `springlet`); each is loaded on
+first access, so importing springlet stays cheap (the knowledge part needs numpy).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from springlet.models.ollama_catalog import PullProgress
+    from springlet.rag.ingest import IngestReport
+    from springlet.tracing.store import RunSummary
+    from springlet.workspace.agent_info import AgentInfo
+    from springlet.workspace.knowledge_view import (
+        CollectionInfo,
+        IngestProgress,
+        Knowledge,
+        SearchHit,
+    )
+    from springlet.workspace.models_view import AutoChoice, ModelInfo, Models
+    from springlet.workspace.reload import ReloadReport
+    from springlet.workspace.sessions import SessionInfo, Sessions
+    from springlet.workspace.traces_view import RunTree, Traces
+    from springlet.workspace.transcript import ToolCallRecord, Transcript, TranscriptEntry
+    from springlet.workspace.watch import WatchHandle, WorkspaceChanged
+
+FACADE_TYPES: dict[str, str] = {
+    "AgentInfo": "springlet.workspace.agent_info",
+    "AutoChoice": "springlet.workspace.models_view",
+    "CollectionInfo": "springlet.workspace.knowledge_view",
+    "IngestProgress": "springlet.workspace.knowledge_view",
+    "IngestReport": "springlet.rag.ingest",
+    "Knowledge": "springlet.workspace.knowledge_view",
+    "ModelInfo": "springlet.workspace.models_view",
+    "Models": "springlet.workspace.models_view",
+    "PullProgress": "springlet.models.ollama_catalog",
+    "ReloadReport": "springlet.workspace.reload",
+    "RunSummary": "springlet.tracing.store",
+    "RunTree": "springlet.workspace.traces_view",
+    "SearchHit": "springlet.workspace.knowledge_view",
+    "SessionInfo": "springlet.workspace.sessions",
+    "Sessions": "springlet.workspace.sessions",
+    "ToolCallRecord": "springlet.workspace.transcript",
+    "Traces": "springlet.workspace.traces_view",
+    "Transcript": "springlet.workspace.transcript",
+    "TranscriptEntry": "springlet.workspace.transcript",
+    "WatchHandle": "springlet.workspace.watch",
+    "WorkspaceChanged": "springlet.workspace.watch",
+}
+"""Name -> the module defining it; `springlet` re-exports the same names."""
+
+__all__ = [
+    "AgentInfo",
+    "AutoChoice",
+    "CollectionInfo",
+    "IngestProgress",
+    "IngestReport",
+    "Knowledge",
+    "ModelInfo",
+    "Models",
+    "PullProgress",
+    "ReloadReport",
+    "RunSummary",
+    "RunTree",
+    "SearchHit",
+    "SessionInfo",
+    "Sessions",
+    "ToolCallRecord",
+    "Traces",
+    "Transcript",
+    "TranscriptEntry",
+    "WatchHandle",
+    "WorkspaceChanged",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = FACADE_TYPES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'springlet.workspace' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value

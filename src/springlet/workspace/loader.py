@@ -6,6 +6,7 @@ then cross-references are checked, and whatever is still sound stays usable.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,7 +17,7 @@ from springlet.prompts.checks import check_agent_cases, check_prompt_cases, chec
 from springlet.prompts.spec import PromptSpec
 from springlet.rag.spec import CollectionSpec
 from springlet.settings import WorkspaceSettings
-from springlet.tools.discovery import discover_tools
+from springlet.tools.discovery import DiscoveredTools, discover_tools
 from springlet.workspace.loaded import LoadedWorkspace
 from springlet.workspace.references import check_references
 from springlet.workspace.settings_file import SETTINGS_FILE, read_settings
@@ -47,6 +48,8 @@ class LoadState:
     display_root: Path
     problems: list[Problem] = field(default_factory=list)
     file_problems: dict[Path, list[Problem]] = field(default_factory=dict)
+    texts: Mapping[Path, str] = field(default_factory=dict)
+    """Unsaved buffers to read instead of the files at these (resolved) paths."""
     prompts: dict[str, Definition] = field(default_factory=dict)
     agents: dict[str, Definition] = field(default_factory=dict)
     collections: dict[str, Definition] = field(default_factory=dict)
@@ -63,11 +66,18 @@ class LoadState:
         self.file_problems.setdefault(path, []).extend(problems)
 
 
-def load_workspace_files(root: Path) -> LoadedWorkspace:
-    """Load the workspace at `root`. Never raises for problems in the user's files."""
+def load_workspace_files(
+    root: Path,
+    *,
+    texts: Mapping[Path, str] | None = None,
+    tools: DiscoveredTools | None = None,
+) -> LoadedWorkspace:
+    """Load the workspace at `root`. Never raises for problems in the user's files.
+    `texts` replaces the content of files (resolved paths) with unsaved buffers, and
+    `tools` reuses tools already imported (both for validating a buffer in an editor)."""
     display_root = root
     root = root.expanduser()
-    state = LoadState(root=root, display_root=display_root)
+    state = LoadState(root=root, display_root=display_root, texts=dict(texts or {}))
     if not root.is_dir():
         from springlet.errors import WorkspaceError
 
@@ -88,7 +98,8 @@ def load_workspace_files(root: Path) -> LoadedWorkspace:
         _load_agent(state, source, path)
     for path, source in _yaml_files(state, "knowledge"):
         _load_collection(state, source, path, ())
-    tools = discover_tools(root, display_root)
+    if tools is None:
+        tools = discover_tools(root, display_root)
     state.problems.extend(tools.problems)
     unusable = check_references(state, tools)
     return LoadedWorkspace(
@@ -116,12 +127,14 @@ def _problem_order(problem: Problem) -> tuple[str, int, int]:
 
 def _yaml_files(state: LoadState, folder: str) -> list[tuple[Path, YamlSource]]:
     directory = state.root / folder
-    if not directory.is_dir():
+    unsaved = [p for p in state.texts if p.parent == directory.resolve() and not p.exists()]
+    if not directory.is_dir() and not unsaved:
         return []
+    on_disk = list(directory.iterdir()) if directory.is_dir() else []
     out = []
-    for path in sorted(p for p in directory.iterdir() if p.suffix in YAML_SUFFIXES):
+    for path in sorted(p for p in [*on_disk, *unsaved] if p.suffix in YAML_SUFFIXES):
         shown = state.display_root / folder / path.name
-        source = load_yaml(path, shown)
+        source = load_yaml(path, shown, text=state.texts.get(path.resolve()))
         if isinstance(source, Problem):
             state.report([source], shown)
             continue
@@ -130,7 +143,8 @@ def _yaml_files(state: LoadState, folder: str) -> list[tuple[Path, YamlSource]]:
 
 
 def _load_settings(state: LoadState) -> WorkspaceSettings:
-    read = read_settings(state.root, state.display_root)
+    settings_text = state.texts.get((state.root / SETTINGS_FILE).resolve())
+    read = read_settings(state.root, state.display_root, text=settings_text)
     if read.problems:
         state.report(read.problems, state.display_root / SETTINGS_FILE)
     elif read.source is not None:

@@ -31,12 +31,15 @@ class SettingsFile:
         return (root / self.settings.data_dir).resolve()
 
 
-def read_settings(root: Path, display_root: Path | None = None) -> SettingsFile:
-    """Read `<root>/springlet.yaml`; never raises for what is wrong inside it."""
+def read_settings(
+    root: Path, display_root: Path | None = None, *, text: str | None = None
+) -> SettingsFile:
+    """Read `<root>/springlet.yaml` (or `text` as its content); never raises for what
+    is wrong inside it."""
     path = root / SETTINGS_FILE
-    if not path.is_file():
+    if text is None and not path.is_file():
         return SettingsFile(WorkspaceSettings())
-    source = load_yaml(path, (display_root or root) / SETTINGS_FILE)
+    source = load_yaml(path, (display_root or root) / SETTINGS_FILE, text=text)
     if isinstance(source, Problem):
         return SettingsFile(WorkspaceSettings(), [source])
     if source.data is None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,12 +28,20 @@ if TYPE_CHECKING:
     from springlet.agents.agent import Agent
     from springlet.agents.memory import WorkspaceMemory
     from springlet.agents.spec import AgentSpec, RouterSpec
+    from springlet.errors import Problem
     from springlet.prompts.runner import Prompt
     from springlet.prompts.spec import PromptSpec
     from springlet.settings import WorkspaceSettings
     from springlet.tools.decorator import SpringletTool
     from springlet.tracing import Tracer
+    from springlet.workspace.agent_info import AgentInfo
     from springlet.workspace.knowledge import WorkspaceKnowledge
+    from springlet.workspace.knowledge_view import Knowledge
+    from springlet.workspace.models_view import Models
+    from springlet.workspace.reload import ReloadReport
+    from springlet.workspace.sessions import Sessions
+    from springlet.workspace.traces_view import Traces
+    from springlet.workspace.watch import WatchHandle, WorkspaceChanged
 
 
 class Workspace:
@@ -173,6 +182,72 @@ class Workspace:
                 f"no {kind} named '{name}' in {self.root}",
                 hint=f"did you mean '{close[0]}'?" if close else f"{kind}s here: {names}",
             )
+
+    # -- the facade (springlet.workspace.*: one module per part) ---------------------------
+
+    @cached_property
+    def sessions(self) -> Sessions:
+        """Conversations remembered by agents with the `memory` advisor."""
+        from springlet.workspace.sessions import Sessions
+
+        return Sessions(self.loaded.data_dir)
+
+    @cached_property
+    def traces(self) -> Traces:
+        """The runs in the trace store: list, span trees, follow, export."""
+        from springlet.workspace.traces_view import Traces
+
+        return Traces(self.loaded.data_dir)
+
+    @cached_property
+    def knowledge(self) -> Knowledge:
+        """The knowledge collections: what is indexed, ingest, search."""
+        from springlet.workspace.knowledge_view import Knowledge
+
+        return Knowledge(lambda: self.loaded)
+
+    @cached_property
+    def models(self) -> Models:
+        """Ollama's and the embedded models, pulling, fit, what `auto` picks."""
+        from springlet.workspace.models_view import Models
+
+        return Models(lambda: self.loaded.settings)
+
+    def describe_agent(self, name: str) -> AgentInfo:
+        """What agent `name` is and which model answers it, without building it."""
+        from springlet.workspace.agent_info import describe_agent
+
+        if name not in self.loaded.agents:
+            self._check_usable("agent", name, self.loaded.agents)
+        return describe_agent(self.loaded, self.loaded.agents[name])
+
+    def reload(self) -> ReloadReport:
+        """Read the files again; broken definitions keep their last good version."""
+        from springlet.workspace.reload import reload_loaded
+
+        with self._build_lock:
+            data_dir = self.loaded.data_dir
+            self.loaded, report = reload_loaded(self.loaded)
+            if self.loaded.data_dir != data_dir:  # views bound to the old one start afresh
+                self.__dict__.pop("sessions", None)
+                self.__dict__.pop("traces", None)
+            if report.changed:  # built ones are rebuilt on next use; kept ones stay
+                kept = set(report.kept)
+                self._agents = {n: a for n, a in self._agents.items() if f"agent:{n}" in kept}
+                self._prompts = {n: p for n, p in self._prompts.items() if f"prompt:{n}" in kept}
+        return report
+
+    def watch(self, on_event: Callable[[WorkspaceChanged], None]) -> WatchHandle:
+        """Reload whenever definition files change (a daemon thread; `handle.stop()`)."""
+        from springlet.workspace.watch import start_watch
+
+        return start_watch(self, on_event)
+
+    def validate_text(self, path: Path, text: str) -> tuple[Problem, ...]:
+        """Problems of an unsaved buffer as if it were saved at `path` (nothing written)."""
+        from springlet.workspace.text_validation import validate_text
+
+        return validate_text(self.loaded, Path(path), text)
 
     def close(self) -> None:
         """Release what the workspace holds open (memory database, custom tracer, ...).

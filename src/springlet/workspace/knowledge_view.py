@@ -1,0 +1,245 @@
+"""`ws.knowledge`: the workspace's collections — what is indexed, ingesting with progress
+and cancellation, searching.
+
+Built on `springlet.workspace.knowledge.WorkspaceKnowledge` (stores, embedders) and
+`springlet.rag.ingest` (each group of files is committed in one transaction, so a
+cancelled ingest leaves nothing half-written). When a collection was last ingested is
+kept in `<data_dir>/ingests.sqlite`: the stores record only when an index was created.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import contextlib
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from springlet.rag.ingest import IngestProgress as _FileProgress
+from springlet.rag.ingest import IngestReport, discover_files, ingest_collection
+from springlet.rag.ingest import _file_hash as file_hash  # the one hash ingest compares
+
+if TYPE_CHECKING:
+    from springlet.rag.sources import Source
+    from springlet.rag.spec import CollectionSpec
+    from springlet.workspace.knowledge import WorkspaceKnowledge
+    from springlet.workspace.loaded import LoadedWorkspace
+
+LOG_FILE = "ingests.sqlite"
+_LOG_SCHEMA = "CREATE TABLE IF NOT EXISTS ingests (collection TEXT PRIMARY KEY, finished_at TEXT)"
+
+
+@dataclass(frozen=True)
+class CollectionInfo:
+    """A collection as declared, and what its index holds."""
+
+    name: str
+    description: str
+    store: str
+    embedder: str
+    """The configured embedder's reference (e.g. `embedded:all-minilm`)."""
+    files: int
+    """Files in the index."""
+    chunks: int
+    last_ingest: datetime | None
+    stale_files: int
+    """Files added, changed or removed on disk since the last ingest."""
+    ingested: bool
+
+
+@dataclass(frozen=True)
+class IngestProgress:
+    """Reported after each file an ingest has handled."""
+
+    collection: str
+    done: int
+    total: int
+    path: str
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One retrieved chunk."""
+
+    text: str
+    source: str
+    heading: str
+    score: float
+    chunk_id: int
+
+
+class Knowledge:
+    """The collections of one loaded workspace."""
+
+    def __init__(self, loaded: Callable[[], LoadedWorkspace]) -> None:
+        self._loaded = loaded
+        """The workspace as currently loaded (a reload replaces it)."""
+        self._rag: tuple[LoadedWorkspace, WorkspaceKnowledge] | None = None
+        self._hashes: dict[tuple[str, int, int, str], str] = {}
+
+    @property
+    def loaded(self) -> LoadedWorkspace:
+        return self._loaded()
+
+    @property
+    def rag(self) -> WorkspaceKnowledge:
+        """springlet.rag's view of the current load (made anew after a reload)."""
+        loaded = self.loaded
+        if self._rag is None or self._rag[0] is not loaded:
+            from springlet.workspace.knowledge import WorkspaceKnowledge
+
+            self._rag = (loaded, WorkspaceKnowledge(loaded))
+        return self._rag[1]
+
+    def list(self) -> builtins.list[CollectionInfo]:
+        """Every declared collection, by name. Counting stale files reads each file that
+        changed on disk (hashes of unchanged files are remembered by size and mtime)."""
+        return [
+            self._info(self.loaded.collections[name]) for name in sorted(self.loaded.collections)
+        ]
+
+    async def alist(self) -> builtins.list[CollectionInfo]:
+        return await asyncio.to_thread(self.list)
+
+    def ingest(
+        self,
+        name: str,
+        *,
+        rebuild: bool = False,
+        on_progress: Callable[[IngestProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IngestReport:
+        """Index the collection's files (only changed ones unless `rebuild`). Setting
+        `cancel` stops it after the group of files being written (report.cancelled)."""
+        spec = self.rag.collection(name)
+        resolved = self.rag.embedder(spec)
+        from springlet.workspace.knowledge import _info as embedder_info
+
+        def report(step: _FileProgress) -> None:
+            if on_progress is not None:
+                on_progress(IngestProgress(name, step.done, step.total, step.path))
+
+        result = ingest_collection(
+            spec,
+            self.loaded.root,
+            self.rag.store(spec),
+            resolved.embeddings,
+            embedder_info(resolved),
+            rebuild=rebuild,
+            progress=report,
+            cancel=cancel,
+        )
+        if not result.cancelled:
+            with self._log() as log:
+                log.execute(
+                    "INSERT OR REPLACE INTO ingests VALUES (?, ?)",
+                    (name, datetime.now(UTC).isoformat(timespec="seconds")),
+                )
+        return result
+
+    async def aingest(
+        self,
+        name: str,
+        *,
+        rebuild: bool = False,
+        on_progress: Callable[[IngestProgress], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> IngestReport:
+        """`ingest` in a worker thread; cancelling the awaiting task sets `cancel`."""
+        flag = cancel or threading.Event()
+        work = asyncio.to_thread(
+            self.ingest, name, rebuild=rebuild, on_progress=on_progress, cancel=flag
+        )
+        task = asyncio.ensure_future(work)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            flag.set()
+            with contextlib.suppress(Exception):
+                await task  # let the group being written commit before giving up
+            raise
+
+    def search(self, name: str, query: str, *, top_k: int = 5) -> builtins.list[SearchHit]:
+        """The `top_k` best chunks of collection `name` for `query`."""
+        sources = self.rag.retriever(name).retrieve(query, top_k=top_k)
+        return [_hit(source) for source in sources]
+
+    async def asearch(self, name: str, query: str, *, top_k: int = 5) -> builtins.list[SearchHit]:
+        return await asyncio.to_thread(self.search, name, query, top_k=top_k)
+
+    # -- parts --------------------------------------------------------------------------
+
+    def _info(self, spec: CollectionSpec) -> CollectionInfo:
+        embedder = str(spec.embeddings or self.loaded.settings.embeddings)
+        indexed: dict[str, str] = {}
+        chunks = 0
+        pinned = None
+        with contextlib.suppress(Exception):  # a server store that is down: shown as empty
+            store = self.rag.store(spec)
+            pinned = store.pinned_embedder(spec.name)
+            if pinned is not None:
+                indexed = store.indexed_files(pinned[0])
+                chunks = store.chunk_count(pinned[0])
+        return CollectionInfo(
+            name=spec.name,
+            description=spec.description or "",
+            store=spec.store,
+            embedder=embedder,
+            files=len(indexed),
+            chunks=chunks,
+            last_ingest=self._last_ingest(spec.name) if pinned else None,
+            stale_files=self._stale(spec, indexed),
+            ingested=pinned is not None,
+        )
+
+    def _stale(self, spec: CollectionSpec, indexed: dict[str, str]) -> int:
+        try:
+            files = discover_files(spec, self.loaded.root)
+        except Exception:  # a source path that is gone: everything indexed is stale
+            return len(indexed)
+        on_disk = {f.relative: f for f in files}
+        stale = len(set(indexed) - set(on_disk))
+        for relative, file in on_disk.items():
+            if indexed.get(relative) != self._hash(file, spec):
+                stale += 1
+        return stale
+
+    def _hash(self, file: Any, spec: CollectionSpec) -> str:
+        stat = file.path.stat()
+        key = (str(file.path), stat.st_size, stat.st_mtime_ns, spec.splitter.model_dump_json())
+        if key not in self._hashes:
+            self._hashes[key] = file_hash(file, spec)
+        return self._hashes[key]
+
+    def _last_ingest(self, name: str) -> datetime | None:
+        if not (self.loaded.data_dir / LOG_FILE).exists():
+            return None
+        with self._log() as log:
+            row = log.execute(
+                "SELECT finished_at FROM ingests WHERE collection = ?", (name,)
+            ).fetchone()
+        return datetime.fromisoformat(row[0]) if row else None
+
+    @contextlib.contextmanager
+    def _log(self) -> Iterator[sqlite3.Connection]:
+        self.loaded.data_dir.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(self.loaded.data_dir / LOG_FILE, timeout=10.0, isolation_level=None)
+        try:
+            conn.execute(_LOG_SCHEMA)
+            yield conn
+        finally:
+            conn.close()
+
+
+def _hit(source: Source) -> SearchHit:
+    return SearchHit(
+        text=source.text,
+        source=source.path,
+        heading=source.heading,
+        score=source.score,
+        chunk_id=source.chunk_id,
+    )
