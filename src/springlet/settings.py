@@ -48,7 +48,9 @@ class RedactionSettings(Spec):
             "authorization",
         ]
     )
-    """Argument / attribute names whose values are replaced (case-insensitive, substring)."""
+    """Argument / attribute names whose values are replaced: case-insensitive, matched as
+    whole words of the key (`token` matches `access_token`, not `max_tokens`); a key naming
+    an amount (`token_count`) is never redacted."""
     patterns: list[str] = Field(default_factory=list)
     """Extra regular expressions; matches are replaced wherever they appear."""
 

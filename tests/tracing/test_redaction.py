@@ -110,3 +110,36 @@ def test_repeated_texts_and_named_groups_of_user_patterns() -> None:
     first = redactor.text("see ticket 1234 now")
     assert first == redactor.text("see ticket 1234 now") == f"see ticket {REDACTED} now"
     assert redactor.text("plain words") == "plain words"
+
+
+def test_token_counts_and_numbers_stay_as_they_are() -> None:
+    redactor = Redactor(fields=["password", "api_key", "apikey", "token", "secret"])
+    kept = {
+        "max_tokens": 512,
+        "input_tokens": 31,
+        "token_count": 7,
+        "gen_ai.usage.input_tokens": 31,
+        "gen_ai.usage.output_tokens": 12,
+        "gen_ai.request.max_tokens": 256,
+        "num_ctx": 8192,
+        "tokenizer": "gpt2",
+    }
+    assert redactor.value(kept) == kept  # numbers stay numbers, names stay
+    assert json.loads(redactor.value(json.dumps(kept))) == kept  # inside JSON text too
+    assert redactor.text("max_tokens: 512, token_count=7") == "max_tokens: 512, token_count=7"
+
+
+def test_secret_keys_are_still_found_as_words() -> None:
+    redactor = Redactor(fields=["password", "api_key", "token"])
+    secret = {
+        "password": "hunter2",
+        "OPENAI_API_KEY": "abc",
+        "x-api-key": "abc",
+        "access_token": "abc",
+        "refreshToken": "abc",
+        "token2": "abc",
+        "db_password": 1234,
+    }
+    assert set(redactor.value(secret).values()) == {"[REDACTED]"}
+    assert "hunter2" not in redactor.text("login with password: hunter2 please")
+    assert "abc123" not in redactor.text('{"access_token": "abc123"}')

@@ -28,6 +28,12 @@ _BUILTIN_TRIGGERS = r"sk-|gh[pousr]_|akia|xox[abprs]-|bearer|-----begin"
 hold no secret; ruling that out with one scan of the lowercased text is ~10x cheaper
 than running the patterns (case-insensitive, and the key=value part backtracks over
 every word)."""
+_QUANTITY_WORDS = frozenset(
+    {"count", "counts", "limit", "len", "length", "size", "total", "max", "min", "num", "usage"}
+)
+"""A key with one of these words names an amount (`token_count`, `max_token_len`): it is
+never a secret, and its number must stay a number (OTel GenAI's `gen_ai.usage.*_tokens`,
+Ollama's `num_ctx`, `max_tokens` all pass)."""
 _TEXT_CACHE_LIMIT = 4096
 _CACHED_TEXT_LIMIT = 4096
 """Texts repeat across spans (every model call resends the instructions and history):
@@ -40,21 +46,25 @@ class Redactor:
 
     A `key=value` / `key: value` pair inside free text (a model message saying
     "password: hunter2") is caught too, by the field names.
+
+    A field matches whole words of a key (`api_key` matches `x-api-key` and
+    `OPENAI_API_KEY`; `token` matches `access_token`, `token2` and `refreshToken`, not
+    `tokens`, `tokenizer` or `input_tokens`), and never a key naming an amount.
     """
 
     def __init__(self, fields: Iterable[str] = (), patterns: Iterable[str] = ()) -> None:
         self.fields = tuple(f.lower() for f in fields if f)
+        self._field_words = [_words(f) for f in self.fields]
         names = "|".join(re.escape(f) for f in self.fields)  # lowercase, as the prescan
         sources = list(BUILTIN_PATTERNS)
         if self.fields:
             # "api_key=abc", "password: hunter2", '"token": "abc"'
             sources.append(
-                rf"(?i:(?<![A-Za-z0-9])(?:[\w-]*(?:{names})[\w-]*)[\"']?\s*[:=]\s*[\"']?"
+                rf"(?i:(?<![A-Za-z0-9])(?P<fieldkey>[\w.-]*(?:{names})[\w.-]*)[\"']?\s*[:=]\s*[\"']?"
                 r"(?P<value>[^\s\"',;}]+))"
             )
         self._patterns = _one_pass(sources, [])
         self._user_patterns = _one_pass([], list(patterns))
-        self._key_pattern = re.compile(names, re.IGNORECASE) if self.fields else None
         self._trigger = re.compile(f"{_BUILTIN_TRIGGERS}|{names}" if names else _BUILTIN_TRIGGERS)
         self._texts: dict[str, str] = {}
         self._sensitive_keys: dict[str, bool] = {}
@@ -67,7 +77,7 @@ class Redactor:
     def is_sensitive_key(self, key: str) -> bool:
         known = self._sensitive_keys.get(key)
         if known is None:
-            known = self._key_pattern is not None and self._key_pattern.search(key) is not None
+            known = self._names_a_secret(_words(key))  # cached: keys repeat
             if len(self._sensitive_keys) < _KEY_CACHE_LIMIT:  # keys repeat: role, content ...
                 self._sensitive_keys[key] = known
         return known
@@ -79,7 +89,7 @@ class Redactor:
         redacted = value
         if self._trigger.search(value.lower()) is not None:
             for pattern in self._patterns:
-                redacted = pattern.sub(_replacement, redacted)
+                redacted = pattern.sub(self._replacement, redacted)
         for pattern in self._user_patterns:
             redacted = pattern.sub(_replacement, redacted)
         if len(value) <= _CACHED_TEXT_LIMIT:
@@ -99,6 +109,21 @@ class Redactor:
         if isinstance(value, list | tuple):
             return [self.value(v) for v in value]
         return value
+
+    def _names_a_secret(self, words: list[str]) -> bool:
+        if not words or _QUANTITY_WORDS.intersection(words):
+            return False
+        for field in self._field_words:
+            for start in range(len(words) - len(field) + 1):
+                if all(_same_word(w, f) for w, f in zip(words[start:], field, strict=False)):
+                    return True
+        return False
+
+    def _replacement(self, match: re.Match[str]) -> str:
+        key = match.group("fieldkey") if "fieldkey" in match.re.groupindex else None
+        if key is not None and not self.is_sensitive_key(key):
+            return match.group(0)  # "max_tokens: 512" names an amount, not a secret
+        return _replacement(match)
 
     def span(self, span: Span) -> Span:
         attributes = {key: self.value(val) for key, val in span.attributes.items()}
@@ -138,6 +163,16 @@ def _one_pass(own: list[str], users: list[str]) -> list[re.Pattern[str]]:
             ) from exc
     combined = [re.compile("|".join(f"(?:{s})" for s in joinable))] if joinable else []
     return combined + [re.compile(s) for s in alone]
+
+
+def _words(key: str) -> list[str]:
+    """`OPENAI_API_KEY` / `refreshToken` / `x-api-key` -> lowercase words."""
+    return re.findall(r"[a-z]+[0-9]*|[0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key).lower())
+
+
+def _same_word(word: str, field_word: str) -> bool:
+    """`token` is `token` and `token2`, not `tokens` (a count) or `tokenizer`."""
+    return word == field_word or (word.startswith(field_word) and word[len(field_word) :].isdigit())
 
 
 _GLOBAL_FLAGS = re.compile(r"\(\?[aiLmsux]+\)")
