@@ -126,3 +126,23 @@ def test_a_router_whose_classifier_raises_returns_a_failed_run(
     assert result.status == "error" and not result.ok
     assert "the encoder fell over" in (result.error or "")
     assert len(result.run_id) == 32 and result.run_id[:12] < "ffffffffffff"  # time-ordered
+
+
+def test_a_failed_run_keeps_its_traceback_in_the_span(
+    make_workspace: MakeWorkspace, tmp_path: Path
+) -> None:
+    from springlet.testing import Fail
+    from springlet.tracing import MemorySink
+
+    make_workspace([Fail(RuntimeError("the model exploded"))])
+    sink = MemorySink()
+    ws = load_workspace(tmp_path / "ws", tracing=sink)
+    result = ws.agent("a").run("hello")
+    assert result.status == "error" and "the model exploded" in (result.error or "")
+    assert ws.tracer().flush()
+    [root] = [s for s in sink.spans() if s.span_id == s.trace_id or s.parent_id is None]
+    assert root.attributes["exception.type"] == "builtins.RuntimeError"
+    assert root.attributes["exception.message"] == "the model exploded"
+    stack = root.attributes["exception.stacktrace"]
+    assert stack.startswith("Traceback") and "RuntimeError: the model exploded" in stack
+    ws.close()

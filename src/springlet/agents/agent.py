@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -28,6 +29,8 @@ from springlet.agents.transcript import (
     text_of,
 )
 from springlet.errors import SpringletError
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from langchain_core.runnables import RunnableConfig
@@ -119,7 +122,9 @@ class Agent(RunnableAgent):
         async with scope:
             result = await self._traced(message, ctx, scope.callbacks)
             output = result.output if result.output is not None else result.text
-            scope.finish(output=output, status=_span_status(result), error=result.error)
+            scope.finish(
+                output=output, status=_span_status(result), error=ctx.failure or result.error
+            )
         return result
 
     async def _traced(self, message: str, ctx: RunContext, callbacks: list[Any]) -> RunResult:
@@ -150,9 +155,10 @@ class Agent(RunnableAgent):
             emit(RunFailed(run_id, error, result))
             raise
         except SpringletError as exc:
-            status, error = "error", str(exc)
+            status, error, ctx.failure = "error", str(exc), exc
         except Exception as exc:  # a model or library failure: report it, keep the run record
-            status, error = "error", f"{type(exc).__name__}: {exc}"
+            status, error, ctx.failure = "error", f"{type(exc).__name__}: {exc}", exc
+            log.debug("run %s of agent %s failed", run_id, self.name, exc_info=True)
         finally:
             current_run.reset(token)
         result = self._result(ctx, state, status, error, started)

@@ -34,6 +34,8 @@ class RunContext:
     sources: list[dict[str, Any]] = field(default_factory=list)
     loop: asyncio.AbstractEventLoop | None = None
     memo: dict[str, Any] = field(default_factory=dict)
+    failure: BaseException | None = None
+    """The exception that ended the run, kept for its traceback (the span records it)."""
     """What middleware computes once per run (the rendered instructions, ...)."""
 
 

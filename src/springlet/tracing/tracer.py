@@ -12,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from springlet.errors import SpringletError
 from springlet.tracing import spans as a
 from springlet.tracing.pipeline import SpanPipeline
 from springlet.tracing.redaction import Redactor
@@ -151,6 +152,7 @@ class RunScope:
         self._status: SpanStatus | None = None
         self._error: str | None = None
         self._output: Any = None
+        self._exception: BaseException | None = None
         self._seq = itertools.count(1)
         self._recorder: SpanRecorder | None = None
         attrs: dict[str, Any] = {
@@ -214,7 +216,8 @@ class RunScope:
         self._status = SpanStatus(status)
         self._output = output
         if isinstance(error, BaseException):
-            error = f"{type(error).__name__}: {error}"
+            self._exception = error
+            error = str(error) if isinstance(error, SpringletError) else _described(error)
         self._error = error
 
     def start(self) -> RunScope:
@@ -232,7 +235,7 @@ class RunScope:
                     exc, asyncio.CancelledError | KeyboardInterrupt | GeneratorExit
                 )
                 status = SpanStatus.CANCELLED if cancelled else SpanStatus.ERROR
-                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                error = _described(exc)
         if not self.tracer.enabled:
             return
         if self._recorder is not None:
@@ -244,6 +247,9 @@ class RunScope:
         attrs = dict(self._root.attributes)
         if self._output is not None:
             attrs[a.RUN_OUTPUT] = self._output
+        failure = self._exception or (exc if status is SpanStatus.ERROR else None)
+        if failure is not None:
+            attrs.update(exception_attributes(failure))
         self.tracer.submit(
             self._root.with_changes(end_ns=now_ns(), status=status, error=error, attributes=attrs)
         )
@@ -263,3 +269,18 @@ class RunScope:
         self, et: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.end(exc)
+
+
+def _described(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def exception_attributes(exc: BaseException) -> dict[str, str]:
+    """OpenTelemetry's exception attributes, the traceback included."""
+    import traceback
+
+    return {
+        "exception.type": f"{type(exc).__module__}.{type(exc).__qualname__}",
+        "exception.message": str(exc),
+        "exception.stacktrace": "".join(traceback.format_exception(exc)),
+    }
