@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, field_validator
 
 from springlet.models.ollama_config import DEFAULT_OLLAMA_HOST as DEFAULT_OLLAMA_HOST
@@ -64,6 +66,14 @@ class TracingSettings(Spec):
     redact: RedactionSettings = Field(default_factory=RedactionSettings)
 
 
+class KnowledgeSettings(Spec):
+    """How the workspace's knowledge collections are kept."""
+
+    auto_ingest: Literal["first_use", "never"] = "first_use"
+    """`first_use`: a collection never ingested is ingested when an agent first needs it
+    (announced); `never`: such an agent fails with the `springlet ingest` to run."""
+
+
 class WorkspaceSettings(Spec):
     """Everything in `springlet.yaml`; every key is optional."""
 
@@ -76,3 +86,4 @@ class WorkspaceSettings(Spec):
     """Traces, memory and indexes, relative to the workspace."""
     collections: list[CollectionSpec] = Field(default_factory=list)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)

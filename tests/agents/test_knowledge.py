@@ -80,3 +80,28 @@ def test_retrievals_are_recorded_in_the_trace(make_workspace: MakeWorkspace) -> 
     assert kinds.count("retrieval") == 1
     [retrieval] = [s for s in sink.spans(result.run_id) if s.kind == "retrieval"]
     assert "reset.md" in str(retrieval.attributes)
+
+
+def test_a_collection_never_ingested_is_ingested_when_an_agent_first_needs_it(
+    make_workspace: MakeWorkspace, caplog: Any
+) -> None:
+    # `springlet init`, then `springlet run`: the first run must answer, not fail
+    def respond(messages: list[Any], tools: Any) -> Reply:
+        return Reply("found it" if "power button" in str(messages[0].content) else "nothing")
+
+    ws = make_workspace(respond, "knowledge:\n  - collection: manual\n    top_k: 1\n", FILES)
+    with caplog.at_level("WARNING", logger="springlet.knowledge"):
+        result = ws.agent("a").run("How do I reset the power button?")
+    assert result.ok and result.text == "found it"
+    assert [s["path"] for s in result.sources] == ["knowledge/manual/reset.md"]
+    assert "has never been ingested: ingesting it now" in caplog.text
+
+
+def test_auto_ingest_never_leaves_the_collection_to_the_user(
+    make_workspace: MakeWorkspace,
+) -> None:
+    files = {**FILES, "springlet.yaml": "knowledge: {auto_ingest: never}\n"}
+    ws = make_workspace([Reply("x")], "knowledge:\n  - collection: manual\n", files)
+    result = ws.agent("a").run("How do I reset?")
+    assert not result.ok
+    assert "has not been ingested yet" in (result.error or "")

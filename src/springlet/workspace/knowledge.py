@@ -13,6 +13,7 @@ use `${VARIABLE}`s; see `springlet.rag.pg_connect`). Each collection is embedded
 from __future__ import annotations
 
 import difflib
+import logging
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -24,6 +25,8 @@ from springlet.rag.retriever import Retriever
 from springlet.rag.spec import CollectionSpec
 from springlet.rag.store import KnowledgeStore
 from springlet.rag.store_protocol import EmbedderInfo, KnowledgeBackend
+
+log = logging.getLogger("springlet.knowledge")
 
 if TYPE_CHECKING:
     from springlet.models.reference import ModelRef
@@ -81,10 +84,19 @@ class WorkspaceKnowledge:
     """Ingest and retrieval for the collections a workspace declares."""
 
     def __init__(
-        self, loaded: LoadedWorkspace, *, resolve: EmbeddingsResolver | None = None
+        self,
+        loaded: LoadedWorkspace,
+        *,
+        resolve: EmbeddingsResolver | None = None,
+        ingest_on_first_use: bool = False,
     ) -> None:
         self.loaded = loaded
         self._resolve = resolve
+        # agents ingest a collection they need that was never ingested (unless the
+        # workspace says `auto_ingest: never`); `springlet search` and the like do not
+        self._ingest_on_first_use = (
+            ingest_on_first_use and loaded.settings.knowledge.auto_ingest == "first_use"
+        )
         self._embedders: dict[str, ResolvedEmbeddings] = {}
         self._lock = threading.Lock()
 
@@ -153,8 +165,21 @@ class WorkspaceKnowledge:
         )
 
     def retriever(self, name: str) -> Retriever:
+        """A retriever over `name`. For agents, a collection never ingested is ingested
+        first, unless the workspace says `knowledge: {auto_ingest: never}` (then the query
+        fails with the command to run)."""
         spec = self.collection(name)
         resolved = self.embedder(spec)
+        if self._ingest_on_first_use and self.store(spec).pinned_embedder(spec.name) is None:
+            log.warning(
+                "collection '%s' has never been ingested: ingesting it now (once; set "
+                "`knowledge: {auto_ingest: never}` in springlet.yaml to ingest by hand)",
+                name,
+            )
+            report = self.ingest(name)
+            log.warning(
+                "collection '%s': %d files, %d chunks indexed", name, report.files, report.chunks
+            )
         return Retriever(
             self.store(spec),
             spec.name,

@@ -167,7 +167,7 @@ class Workspace:
     def _make_knowledge(self) -> WorkspaceKnowledge:
         from springlet.workspace.knowledge import WorkspaceKnowledge
 
-        return WorkspaceKnowledge(self.loaded)
+        return WorkspaceKnowledge(self.loaded, ingest_on_first_use=True)
 
     def _check_usable(self, kind: str, name: str, known: dict[str, Any]) -> None:
         problems = self.loaded.unusable.get(f"{kind}:{name}")
