@@ -62,7 +62,8 @@ RunCli = Callable[..., CliResult]
 
 @pytest.fixture
 def run_cli() -> RunCli:
-    """`run_cli(*args, script=(name, steps_expr), timeout=..)`: the CLI in a subprocess."""
+    """`run_cli(*args, script=(name, steps_expr), timeout=.., prelude=code)`: the CLI in a
+    subprocess (`prelude`: Python run before it, to inject a fault)."""
 
     def run(
         *args: str,
@@ -71,8 +72,9 @@ def run_cli() -> RunCli:
         cwd: Path | None = None,
         env: dict[str, str] | None = None,
         stdin: str | None = None,
+        prelude: str = "",
     ) -> CliResult:
-        setup = script_module(*script) if script else ""
+        setup = (script_module(*script) if script else "") + prelude
         code = setup + "import sys\nfrom springlet.cli import main\nmain(sys.argv[1:])\n"
         environment = {**os.environ, "PYTHONPATH": str(SRC), **(env or {})}
         return subprocess.run(

@@ -13,7 +13,7 @@ from click.testing import CliRunner, Result
 
 from springlet.cli import main
 from springlet.rag import ingest as ingest_module
-from springlet.rag.knowledge import WorkspaceKnowledge, close_shared_stores
+from springlet.workspace.knowledge import WorkspaceKnowledge, close_shared_stores
 from springlet.workspace.loader import load_workspace_files
 
 SETTINGS = "embeddings: scripted:words\n"

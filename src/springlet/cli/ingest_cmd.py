@@ -50,6 +50,8 @@ def ingest(collection: str | None, rebuild: bool, as_json: bool, workspace: Path
         click.echo("no collections in this workspace (add knowledge/<name>.yaml)")
         return
     skipped = 0
+    if rebuild:
+        _set_damaged_store_aside(knowledge, every=collection is None)
     for name in names:
         report = _ingest_one(knowledge, name, rebuild, quiet=as_json)
         skipped += len(report.skipped)
@@ -70,6 +72,28 @@ def ingest(collection: str | None, rebuild: bool, as_json: bool, workspace: Path
             err=True,
         )
         sys.exit(EXIT_FAILED)
+
+
+def _set_damaged_store_aside(knowledge: WorkspaceKnowledge, *, every: bool) -> None:
+    """With --rebuild, a damaged knowledge.sqlite is moved aside and started afresh: it is
+    derived from the knowledge files, so this loses nothing."""
+    from springlet.sqlite_faults import StoreError, move_aside
+    from springlet.workspace.knowledge import shared_store
+
+    if not knowledge.store_path.exists():
+        return
+    try:
+        shared_store(knowledge.store_path)
+    except StoreError as exc:
+        if not exc.damaged:
+            raise
+        moved = move_aside(exc.path)
+        click.echo(f"warning: {exc.message}; moved it aside to {moved.name}", err=True)
+        if not every:
+            click.echo(
+                "warning: the other collections of that store need `springlet ingest` again",
+                err=True,
+            )
 
 
 def _ingest_one(
