@@ -21,6 +21,7 @@ from springlet.agents.events import (
 from springlet.agents.result import RunResult, RunStatus, Usage
 from springlet.agents.run_context import Approver, RunContext, current_run
 from springlet.agents.runnable import RunnableAgent
+from springlet.agents.session_lock import session_turn
 from springlet.agents.transcript import (
     STEP_LIMIT_PREFIX,
     message_dicts,
@@ -116,7 +117,8 @@ class Agent(RunnableAgent):
             interactive_approval=interactive,
             loop=asyncio.get_running_loop(),
         )
-        async with scope:
+        memory = self.graph.checkpointer if self.has_memory else None
+        async with scope, session_turn(memory, session):  # one turn of a session at a time
             result = await self._traced(message, ctx, scope.callbacks)
             output = result.output if result.output is not None else result.text
             scope.finish(output=output, status=_span_status(result), error=result.error)

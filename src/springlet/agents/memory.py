@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from springlet._runtime import fork, runtime_loop
+from springlet.agents.session_lock import MEMORY_PATH_ATTRIBUTE
 from springlet.sqlite_faults import is_sqlite_error, store_error
 
 if TYPE_CHECKING:
@@ -74,7 +75,10 @@ def open_memory(data_dir: Path) -> WorkspaceMemory:
     """
     path = data_dir / MEMORY_FILE
     try:
-        return WorkspaceMemory(runtime_loop.run_sync(_open(path)))
+        opened = WorkspaceMemory(runtime_loop.run_sync(_open(path)))
+        # the file its sessions' turns lock across processes (agents/session_lock.py)
+        setattr(opened.saver, MEMORY_PATH_ATTRIBUTE, path)
+        return opened
     except Exception as exc:
         if not (is_sqlite_error(exc) or isinstance(exc, OSError)):
             raise
