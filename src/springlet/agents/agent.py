@@ -138,6 +138,8 @@ class Agent(RunnableAgent):
             "callbacks": callbacks,
         }
         try:
+            if not message.strip():  # no model call for nothing: a failed, traced run
+                raise SpringletError("the message is empty", hint="ask the agent something")
             if self.has_memory:
                 await repair_dangling_tool_calls(self.graph, config)
             run = self._drive(message, config, ctx, state)
