@@ -208,3 +208,25 @@ def test_a_locked_trace_store_is_reported(fault_ws: FaultWorkspace, run_cli: Run
     assert "traces" in done.stderr and ("locked" in done.stderr or "gave up" in done.stderr)
     assert "Traceback" not in done.stderr
     assert os.environ.get("SPRINGLET_DEBUG") is None
+
+
+def test_a_run_whose_end_could_not_be_written_does_not_claim_a_plain_interruption(
+    tmp_path: Path,
+) -> None:
+    from dataclasses import replace
+
+    from springlet.tracing.spans import HOST, HOST_NAME, PROCESS_PID
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    store = TraceStore(tmp_path / "traces.sqlite")
+    opened = replace(
+        root_span("d" * 32, finished=False), attributes={PROCESS_PID: dead.pid, HOST_NAME: HOST}
+    )
+    store.write([opened])
+    store._local.conn = FullDisk(store._connect())
+    with pytest.raises(StoreError):
+        store.write([replace(opened, end_ns=time.time_ns(), status=SpanStatus.OK)])
+    (run,) = TraceStore(tmp_path / "traces.sqlite").list_runs()
+    assert run.status is SpanStatus.ERROR
+    assert run.error is not None and "its trace could not be written" in run.error

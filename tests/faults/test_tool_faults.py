@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -150,3 +151,51 @@ def test_cli_exits_after_a_timed_out_sync_tool_and_says_it_was_abandoned(
     assert "Gave up waiting." in done.stdout
     assert "abandoned" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+HANGS = '''
+import time
+from springlet import tool
+
+
+@tool
+def hangs(x: str) -> str:
+    """Never returns (no timeout_s)."""
+    time.sleep(600)
+    return x
+'''
+
+
+def test_ctrl_c_in_the_cli_still_stops_it_while_a_tool_runs(fault_ws: FaultWorkspace) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    fault_ws.tools(HANGS, "hangs.py")
+    fault_ws.agent(["hangs"])
+    code = (
+        "from springlet.testing import Reply, ToolCall, register_script\n"
+        f"register_script({fault_ws.script!r}, [ToolCall('hangs', {{'x': '1'}}), Reply('x')])\n"
+        "import sys\nfrom springlet.cli import main\nmain(sys.argv[1:])\n"
+    )
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, "run", "-w", str(fault_ws.root), "a", "go"],
+        stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": src},
+    )
+    try:
+        assert child.stderr is not None
+        line = child.stderr.readline()  # "-> hangs(x='1')": the tool is running
+        assert "hangs" in line
+        time.sleep(0.3)
+        child.send_signal(signal.SIGINT)
+        _, err = child.communicate(timeout=20)
+    finally:
+        child.kill()
+    assert child.returncode == 130
+    assert "interrupted" in err and "Traceback" not in err
