@@ -17,7 +17,7 @@ import springlet
 SRC = Path(springlet.__file__).parent
 
 LAYERS: list[set[str]] = [
-    {"errors", "spec_base", "jsonschema_check", "yaml_source", "yaml_guard"},  # foundation
+    {"errors", "spec_base", "jsonschema_check", "yaml_source", "yaml_guard", "sqlite_faults"},
     {"_runtime"},  # the runtime loop every run executes on
     {"tracing", "tools", "models"},  # spans and their store; @tool; model providers
     {"rag"},  # loaders, splitting, stores, retrieval

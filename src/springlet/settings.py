@@ -27,6 +27,10 @@ class OllamaSettings(Spec):
     auto_pull: bool = False
     """Pull a missing model (with progress) instead of failing."""
     timeout_s: float = Field(default=300.0, gt=0)
+    """The longest wait for the server, each time springlet waits: to connect, for the
+    first streamed line of an answer (a model loading counts) and between two streamed
+    lines. Not a limit on the whole answer: a long answer at a healthy pace is never cut,
+    a server that stalls or trickles is."""
 
     @field_validator("host")
     @classmethod

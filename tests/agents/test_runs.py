@@ -112,7 +112,9 @@ def test_tool_timeout_is_fed_back(make_workspace: MakeWorkspace) -> None:
         "tools: [slow_lookup]\n",
     )
     result = ws.agent("a").run("?")
-    assert tool_messages(result) == ["Error: tool 'slow_lookup' did not finish within 0.2 s."]
+    assert tool_messages(result) == [
+        "Error: tool 'slow_lookup' did not finish within 0.2 s; it was abandoned."
+    ]
     assert result.text == "It was too slow."
 
 

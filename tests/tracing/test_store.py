@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from springlet.settings import TracingSettings
+from springlet.sqlite_faults import StoreError
 from springlet.tracing import SpanStatus, Tracer, TraceStore, TracingWriteWarning
 from springlet.tracing.spans import Span, SpanKind, new_id, short_id
 
@@ -112,8 +113,9 @@ def test_locked_store_keeps_the_batch_and_writes_it_later(tmp_path: Path) -> Non
     locker = sqlite3.connect(store.path, isolation_level=None)
     locker.execute("BEGIN IMMEDIATE")
     store._connect().execute("PRAGMA busy_timeout = 10")
-    with pytest.raises(sqlite3.OperationalError):
+    with pytest.raises(StoreError) as info:
         store.write([root("b" * 32, 2)])
+    assert info.value.kind == "locked" and "t.sqlite" in str(info.value)
     locker.execute("ROLLBACK")
     store.write([root("c" * 32, 3)])
     assert {r.run_id[0] for r in store.list_runs()} == {"a", "b", "c"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import logging
 import threading
 from collections.abc import Coroutine
 from typing import Any, TypeVar
@@ -18,6 +19,7 @@ from typing import Any, TypeVar
 from springlet._runtime import fork
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 _lock = threading.Lock()
 _loop: asyncio.AbstractEventLoop | None = None
@@ -39,7 +41,7 @@ def runtime_loop() -> asyncio.AbstractEventLoop:
         if _loop is None or _loop.is_closed():
             loop = asyncio.new_event_loop()
             thread = threading.Thread(
-                target=loop.run_forever, name="springlet-runtime", daemon=True
+                target=_serve, args=(loop,), name="springlet-runtime", daemon=True
             )
             thread.start()
             _loop = loop
@@ -47,6 +49,20 @@ def runtime_loop() -> asyncio.AbstractEventLoop:
 
             install_inline_hops(loop)
         return _loop
+
+
+def _serve(loop: asyncio.AbstractEventLoop) -> None:
+    """Run `loop` until it is stopped. asyncio lets SystemExit and KeyboardInterrupt raised
+    in a task escape `run_forever`; the task itself has already failed with it, so the loop
+    goes on serving every other run instead of dying (which would hang them all)."""
+    while True:
+        try:
+            loop.run_forever()
+            return
+        except (SystemExit, KeyboardInterrupt):
+            log.debug(
+                "a task on the runtime loop raised SystemExit/KeyboardInterrupt", exc_info=True
+            )
 
 
 def submit(coro: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:

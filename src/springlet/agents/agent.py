@@ -22,6 +22,7 @@ from springlet.agents.events import (
 from springlet.agents.result import RunResult, RunStatus, Usage
 from springlet.agents.run_context import Approver, RunContext, current_run
 from springlet.agents.runnable import RunnableAgent
+from springlet.agents.session_lock import session_turn
 from springlet.agents.transcript import (
     STEP_LIMIT_PREFIX,
     message_dicts,
@@ -119,7 +120,8 @@ class Agent(RunnableAgent):
             interactive_approval=interactive,
             loop=asyncio.get_running_loop(),
         )
-        async with scope:
+        memory = self.graph.checkpointer if self.has_memory else None
+        async with scope, session_turn(memory, session):  # one turn of a session at a time
             result = await self._traced(message, ctx, scope.callbacks)
             output = result.output if result.output is not None else result.text
             scope.finish(
@@ -141,6 +143,8 @@ class Agent(RunnableAgent):
             "callbacks": callbacks,
         }
         try:
+            if not message.strip():  # no model call for nothing: a failed, traced run
+                raise SpringletError("the message is empty", hint="ask the agent something")
             if self.has_memory:
                 await repair_dangling_tool_calls(self.graph, config)
             run = self._drive(message, config, ctx, state)

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
+import warnings
 import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from springlet._runtime import fork, runtime_loop
+from springlet.agents.session_lock import MEMORY_PATH_ATTRIBUTE
+from springlet.sqlite_faults import is_sqlite_error, store_error
 
 if TYPE_CHECKING:
     import aiosqlite
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 
 
 MEMORY_FILE = "memory.sqlite"
+log = logging.getLogger("springlet.memory")
 _EXIT_CLOSE_TIMEOUT_S = 5.0
 
 # Connections opened and not yet closed. Whoever removes one from the set closes it, so
@@ -61,18 +66,54 @@ class WorkspaceMemory:
 
 def open_memory(data_dir: Path) -> WorkspaceMemory:
     """The memory of the workspace whose data dir is `data_dir`, opened on the runtime loop
-    where runs execute (call it from a thread that may wait for that loop)."""
-    return WorkspaceMemory(runtime_loop.run_sync(_open(data_dir / MEMORY_FILE)))
+    where runs execute (call it from a thread that may wait for that loop).
+
+    A memory file that cannot be used (damaged, read-only, disk full) does not stop the
+    agent: this process keeps its conversations in memory only, and says so once (a
+    MemoryUnavailableWarning naming the file and what to do). The file is left as it is:
+    unlike traces and indexes, conversations are not derived from anything.
+    """
+    path = data_dir / MEMORY_FILE
+    try:
+        opened = WorkspaceMemory(runtime_loop.run_sync(_open(path)))
+        # the file its sessions' turns lock across processes (agents/session_lock.py)
+        setattr(opened.saver, MEMORY_PATH_ATTRIBUTE, path)
+        return opened
+    except Exception as exc:
+        if not (is_sqlite_error(exc) or isinstance(exc, OSError)):
+            raise
+        error = store_error(exc, path, "the conversation memory", _RECOVER_HINT)
+        log.debug("cannot open %s", path, exc_info=exc)
+        warnings.warn(
+            f"{error}\n  Agents run without it: this process keeps conversations in memory "
+            "only (lost when it ends).",
+            MemoryUnavailableWarning,
+            stacklevel=2,
+        )
+        return WorkspaceMemory(runtime_loop.run_sync(_open(None)))
 
 
-async def _open(path: Path) -> AsyncSqliteSaver:
+class MemoryUnavailableWarning(RuntimeWarning):
+    """The memory file cannot be used; conversations are kept in this process only."""
+
+
+_RECOVER_HINT = (
+    "if the file is damaged, move it aside (it holds past conversations: keep a copy) "
+    "and a new one starts on the next run"
+)
+
+
+async def _open(path: Path | None) -> AsyncSqliteSaver:
+    """The checkpointer on `path` (None: in memory)."""
     import aiosqlite
     from langgraph.checkpoint.sqlite.aio import AsyncSqliteSaver
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    connection = await aiosqlite.connect(str(path))
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    connection = await aiosqlite.connect(str(path) if path is not None else ":memory:")
     try:
-        await connection.execute("PRAGMA journal_mode=WAL")
+        if path is not None:
+            await connection.execute("PRAGMA journal_mode=WAL")
         saver = AsyncSqliteSaver(connection)
         await saver.setup()
     except BaseException:

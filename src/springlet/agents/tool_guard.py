@@ -3,8 +3,8 @@
 - a call to a tool the agent does not have is answered with an error message;
 - listed tools wait for human approval (the `approval` advisor);
 - the same tool with the same arguments called again and again is stopped;
-- a tool that raises or exceeds its `timeout_s` returns the error to the model, and the
-  run goes on;
+- a tool that raises (even SystemExit or KeyboardInterrupt) or exceeds its `timeout_s`
+  returns the error to the model, and the run goes on (a timed-out call is abandoned);
 - each call is announced and its outcome recorded as events.
 """
 
@@ -32,6 +32,7 @@ from springlet.agents.events import (
 from springlet.agents.result import ToolCallRecord
 from springlet.agents.run_context import RunContext, current_run
 from springlet.agents.transcript import STEP_LIMIT_PREFIX
+from springlet.tools.calling import ToolStopped
 
 ToolHandler = Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]]
 ModelHandler = Callable[[ModelRequest], Awaitable[ModelResponse]]
@@ -97,10 +98,22 @@ class ToolGuard(AgentMiddleware[AgentState[Any], Any]):
         except GraphBubbleUp:
             raise
         except TimeoutError:
-            message = f"Error: tool '{name}' did not finish within {self.timeouts[name]:g} s."
+            message = (
+                f"Error: tool '{name}' did not finish within {self.timeouts[name]:g} s; "
+                "it was abandoned."
+            )
+            return self._finish(ctx, step, call_id, name, args, message, ok=False)
+        except ToolStopped as exc:
+            message = f"Error: tool '{name}' stopped with {exc}; treated as a failed call."
             return self._finish(ctx, step, call_id, name, args, message, ok=False)
         except Exception as exc:
             message = f"Error: tool '{name}' failed: {type(exc).__name__}: {exc}"
+            return self._finish(ctx, step, call_id, name, args, message, ok=False)
+        except (KeyboardInterrupt, SystemExit, GeneratorExit) as exc:  # a tool not built by
+            # @tool; the guards of springlet.tools.calling catch these at the source
+            message = (
+                f"Error: tool '{name}' stopped with {ToolStopped(exc)}; treated as a failed call."
+            )
             return self._finish(ctx, step, call_id, name, args, message, ok=False)
         if isinstance(outcome, ToolMessage):
             failed = outcome.status == "error"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from typing import Any
 
 import click
@@ -58,5 +59,8 @@ def _available(target: str) -> bool:
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="springlet")
-def main() -> None:
+@click.option("--debug", is_flag=True, help="Print the traceback of an internal error.")
+def main(debug: bool = False) -> None:
     """springlet: YAML agents and prompts on local models (Ollama or embedded llama.cpp)."""
+    if debug:  # read by cli.common's error handler, and by any child process
+        os.environ["SPRINGLET_DEBUG"] = "1"

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import click
 
-from springlet.cli.common import handle_errors, workspace_option
+from springlet.cli.common import EXIT_FAILED, handle_errors, workspace_option
 
 if TYPE_CHECKING:
     from springlet.rag.ingest import IngestReport
@@ -38,19 +40,60 @@ def open_knowledge(workspace: Path, collection: str | None) -> WorkspaceKnowledg
 def ingest(collection: str | None, rebuild: bool, as_json: bool, workspace: Path) -> None:
     """Index the files of COLLECTION (default: every collection).
 
-    Only new and changed files are embedded; files gone from disk leave the index.
+    Only new and changed files are embedded; files gone from disk leave the index. A file
+    that cannot be read is skipped with a warning, the others are indexed, and the exit
+    code is 1.
     """
     knowledge = open_knowledge(workspace, collection)
     names = [collection] if collection else sorted(knowledge.loaded.collections)
     if not names:
         click.echo("no collections in this workspace (add knowledge/<name>.yaml)")
         return
+    skipped = 0
+    if rebuild:
+        _set_damaged_store_aside(knowledge, every=collection is None)
     for name in names:
         report = _ingest_one(knowledge, name, rebuild, quiet=as_json)
+        skipped += len(report.skipped)
         if as_json:
-            click.echo(json.dumps(report.__dict__))
-        else:
-            click.echo(_summary(report))
+            click.echo(json.dumps(dataclasses.asdict(report)))
+            continue
+        for note in report.notes:
+            click.echo(f"warning: {note}", err=True)
+        for file in report.skipped:
+            click.echo(f"warning: skipped {file.path}: {file.reason}", err=True)
+        click.echo(_summary(report))
+    if skipped:
+        click.echo(
+            f"error: {skipped} file{'s' if skipped != 1 else ''} could not be read and "
+            "{} not indexed; fix or remove {}, then run `springlet ingest` again".format(
+                *(("were", "them") if skipped != 1 else ("was", "it"))
+            ),
+            err=True,
+        )
+        sys.exit(EXIT_FAILED)
+
+
+def _set_damaged_store_aside(knowledge: WorkspaceKnowledge, *, every: bool) -> None:
+    """With --rebuild, a damaged knowledge.sqlite is moved aside and started afresh: it is
+    derived from the knowledge files, so this loses nothing."""
+    from springlet.sqlite_faults import StoreError, move_aside
+    from springlet.workspace.knowledge import shared_store
+
+    if not knowledge.store_path.exists():
+        return
+    try:
+        shared_store(knowledge.store_path)
+    except StoreError as exc:
+        if not exc.damaged:
+            raise
+        moved = move_aside(exc.path)
+        click.echo(f"warning: {exc.message}; moved it aside to {moved.name}", err=True)
+        if not every:
+            click.echo(
+                "warning: the other collections of that store need `springlet ingest` again",
+                err=True,
+            )
 
 
 def _ingest_one(
@@ -77,4 +120,5 @@ def _summary(report: IngestReport) -> str:
         f"{report.collection}: {report.files} files ({report.changed} changed, "
         f"{report.deleted} deleted), {report.chunks} chunks; embedded {report.embedded}, "
         f"reused {report.reused}, in {report.seconds:.1f} s"
+        + (f"; {len(report.skipped)} skipped" if report.skipped else "")
     )

@@ -3,21 +3,30 @@
 Tokens go to stdout as they arrive; tool calls, approvals and the run's outcome go to
 stderr, dimmed, so `springlet run a "q" > answer.txt` keeps only the answer. `--json`
 prints the whole RunResult instead. Exit codes: 0 answered, 1 the run failed (model
-error, timeout, step limit, broken agent file), 2 the command was called wrongly.
+error, timeout, step limit, broken agent file), 2 the command was called wrongly (an
+unknown agent, an empty question). What tools print goes to stderr, never into the answer.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from springlet.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, handle_errors, workspace_option
-from springlet.errors import NotFoundError
+from springlet.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    handle_errors,
+    note_run_id,
+    workspace_option,
+)
+from springlet.errors import NotFoundError, Problem
 
 if TYPE_CHECKING:
     from springlet.agents.agent import Agent
@@ -45,14 +54,36 @@ def run(
     auto_approve: bool,
 ) -> None:
     """Ask AGENT one MESSAGE; the answer streams to stdout."""
-    ws = open_workspace(workspace)
-    with ws:
-        agent = agent_or_exit(ws, agent_name)
-        view = RunView(quiet=as_json, auto_approve=auto_approve)
-        result = view.follow(agent, message, session_id)
+    message = question_or_exit(message)
+    answer_out = sys.stdout
+    # what tools print (at import or when called) goes to stderr: stdout carries only the
+    # answer, or the --json document
+    with contextlib.redirect_stdout(sys.stderr):
+        ws = open_workspace(workspace)
+        with ws:
+            agent = agent_or_exit(ws, agent_name)
+            view = RunView(quiet=as_json, auto_approve=auto_approve, out=answer_out)
+            result = view.follow(agent, message, session_id)
     if as_json:
-        click.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False, default=str))
+        document = json.dumps(result.to_json(), indent=2, ensure_ascii=False, default=str)
+        click.echo(document, file=answer_out)
     sys.exit(EXIT_OK if result.status == "ok" else EXIT_FAILED)
+
+
+def question_or_exit(message: str) -> str:
+    """The question as the model gets it: bytes that are not UTF-8 (which reach Python
+    as surrogates) replaced, with a warning; a blank question is a usage error."""
+    cleaned = message.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    if cleaned != message:
+        click.echo(
+            "warning: the question has bytes that are not UTF-8 (is the terminal's "
+            "encoding UTF-8?); they were replaced by \ufffd",
+            err=True,
+        )
+    if not cleaned.strip():
+        click.echo('error: the question is empty; ask something, e.g. "Where is A-1001?"', err=True)
+        sys.exit(EXIT_USAGE)
+    return cleaned
 
 
 def open_workspace(path: Path) -> Workspace:
@@ -70,8 +101,24 @@ def agent_or_exit(ws: Workspace, name: str) -> Agent:
     try:
         return ws.agent(name)
     except NotFoundError as exc:
+        broken = _problems_of_agent_file(ws, name)
+        if broken:  # the file is there but could not be read: say so, not "did you mean"
+            click.echo(f"error: agent '{name}' cannot be used; its file has problems:", err=True)
+            for problem in broken:
+                click.echo(f"  {problem}", err=True)
+            sys.exit(EXIT_FAILED)
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_USAGE)
+
+
+def _problems_of_agent_file(ws: Workspace, name: str) -> list[Problem]:
+    """The problems of agents/<name>.yaml (or .yml), when that file exists."""
+    found = []
+    for problem in ws.problems:
+        path = Path(problem.location.path) if problem.location else None
+        if path is not None and path.stem == name and path.parent.name == "agents":
+            found.append(problem)
+    return found
 
 
 @dataclass
@@ -81,16 +128,20 @@ class RunView:
     quiet: bool = False
     """Show nothing while running (for --json)."""
     auto_approve: bool = False
+    out: TextIO | None = None
+    """Where the answer goes (None: stdout as it is when writing)."""
     streamed: dict[int, str] = field(default_factory=dict)
     """The answer text shown so far, per model step."""
 
     def follow(self, agent: Agent, message: str, session_id: str | None) -> RunResult:
         """Run `agent` on `message`, showing events as they come; the run's result."""
-        from springlet.agents.events import RunFailed, RunFinished
+        from springlet.agents.events import RunFailed, RunFinished, RunStarted
 
         self.streamed.clear()
         result: RunResult | None = None
         for event in agent.stream(message, session_id=session_id):
+            if isinstance(event, RunStarted):
+                note_run_id(event.run_id)  # an internal error names the run
             self.show(event)
             if isinstance(event, RunFinished | RunFailed):
                 result = event.result
@@ -109,7 +160,7 @@ class RunView:
             return
         if isinstance(event, ev.ModelToken):  # tool calls written as text never stream
             self.streamed[event.step] = self.streamed.get(event.step, "") + event.text
-            click.echo(event.text, nl=False)
+            click.echo(event.text, nl=False, file=self.out)
         elif isinstance(event, ev.ToolCallStarted):
             self._note(f"-> {event.name}({_args(event.arguments)})")
         elif isinstance(event, ev.ToolCallFinished):
@@ -137,14 +188,17 @@ class RunView:
         """Print what streaming did not show: a structured answer, a replaced final text."""
         if self.quiet:
             return
+        out = self.out
         if result.output is not None:
-            click.echo(json.dumps(result.output, indent=2, ensure_ascii=False, default=str))
+            click.echo(
+                json.dumps(result.output, indent=2, ensure_ascii=False, default=str), file=out
+            )
         elif result.text.strip() and result.text.strip() not in self._last_streamed():
             if self.streamed:
-                click.echo()
-            click.echo(result.text, nl=False)
+                click.echo(file=out)
+            click.echo(result.text, nl=False, file=out)
         if self.streamed or result.text:
-            click.echo()
+            click.echo(file=out)
         if result.status != "ok":
             reason = result.error or result.text or result.status
             click.echo(click.style(f"run {result.status}: {reason}", fg="red"), err=True)

@@ -1,4 +1,4 @@
-"""`springlet traces`: list, show and export recorded runs."""
+"""`springlet traces`: list, show and export recorded runs; reset a damaged store."""
 
 from __future__ import annotations
 
@@ -27,14 +27,20 @@ STATUS_COLOURS = {
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 
-def open_store(workspace: Path) -> TraceStore:
-    """The workspace's trace store (read side), with a clear error when there is none."""
-    from springlet.tracing.store import STORE_FILE, TraceStore
+def store_path(workspace: Path) -> Path:
+    """Where the workspace keeps its traces (only springlet.yaml is read: listing traces
+    never imports the workspace's tools)."""
+    from springlet.tracing.store import STORE_FILE
     from springlet.workspace.settings_file import read_settings
 
-    # only springlet.yaml is read: listing traces never imports the workspace's tools
-    data_dir = read_settings(workspace).data_dir(workspace)
-    path = data_dir / STORE_FILE
+    return read_settings(workspace).data_dir(workspace) / STORE_FILE
+
+
+def open_store(workspace: Path) -> TraceStore:
+    """The workspace's trace store (read side), with a clear error when there is none."""
+    from springlet.tracing.store import TraceStore
+
+    path = store_path(workspace)
     if not path.is_file():
         raise SpringletError(
             f"no traces recorded yet in {path}",
@@ -56,6 +62,25 @@ def parse_since(text: str) -> int:
 @click.group()
 def traces() -> None:
     """List, show and export recorded runs."""
+
+
+@traces.command()
+@workspace_option
+@handle_errors
+def reset(workspace: Path) -> None:
+    """Move the trace store aside (a damaged one, say) and start a new one.
+
+    The old file is kept next to it as traces.sqlite.damaged-<time>; runs are not
+    affected, only the recorded traces start afresh.
+    """
+    from springlet.sqlite_faults import move_aside
+
+    path = store_path(workspace)
+    if not path.exists():
+        click.echo(f"no trace store at {path}; nothing to reset")
+        return
+    moved = move_aside(path)
+    click.echo(f"moved {path} aside to {moved.name}; the next run starts a new trace store")
 
 
 @traces.command("list")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -32,6 +33,7 @@ from springlet.errors import (
     ModelError,
     ModelNotFoundError,
     ModelStreamError,
+    ModelTimeoutError,
 )
 from springlet.models.ollama_catalog import ModelInfo, OllamaCatalog
 from springlet.models.ollama_errors import ToolsUnsupportedError, ollama_errors
@@ -139,12 +141,21 @@ class SpringletChatOllama(ChatOllama):
 
     # -- guarding the stream --------------------------------------------------------------
 
+    # `timeout_s` bounds every wait for the server: connecting, the first streamed line
+    # and the gap between two streamed lines (httpx's read timeout alone is per byte, so
+    # a server trickling one byte a second never tripped it). Not the whole answer: a
+    # long answer at a healthy pace is never cut.
+
     def _checked(self, chunks: Iterator[ChatGenerationChunk]) -> Iterator[ChatGenerationChunk]:
         done = False
         with ollama_errors(self.host, self.model, self.timeout_s):
-            for chunk in chunks:
+            waited_from = time.monotonic()
+            for chunk in chunks:  # a blocking read cannot be interrupted: checked per line
+                if self.timeout_s and time.monotonic() - waited_from > self.timeout_s:
+                    raise self._stalled()
                 done = done or _is_done(chunk)
                 yield chunk
+                waited_from = time.monotonic()
         if not done:
             raise self._cut_stream()
 
@@ -152,12 +163,36 @@ class SpringletChatOllama(ChatOllama):
         self, chunks: AsyncIterator[ChatGenerationChunk]
     ) -> AsyncIterator[ChatGenerationChunk]:
         done = False
-        with ollama_errors(self.host, self.model, self.timeout_s):
-            async for chunk in chunks:
-                done = done or _is_done(chunk)
-                yield chunk
+        loop = asyncio.get_running_loop()
+        iterator = chunks.__aiter__()
+        deadline = asyncio.timeout(None)
+        try:
+            with ollama_errors(self.host, self.model, self.timeout_s):
+                async with deadline:
+                    while True:
+                        if self.timeout_s:
+                            deadline.reschedule(loop.time() + self.timeout_s)
+                        try:
+                            chunk = await anext(iterator)
+                        except StopAsyncIteration:
+                            break
+                        deadline.reschedule(None)  # the consumer's time is not the server's
+                        done = done or _is_done(chunk)
+                        yield chunk
+        except TimeoutError as exc:
+            if deadline.expired():
+                raise self._stalled() from exc
+            raise
         if not done:
             raise self._cut_stream()
+
+    def _stalled(self) -> ModelTimeoutError:
+        return ModelTimeoutError(
+            f"Ollama at {self.host} sent nothing complete for '{self.model}' for "
+            f"{self.timeout_s:g} s (the limit between two streamed lines)",
+            hint="the server is stalled or far too slow; check it, or raise "
+            "`ollama.timeout_s` in springlet.yaml",
+        )
 
     def _cut_stream(self) -> ModelStreamError:
         return ModelStreamError(

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import httpx
 import ollama
@@ -73,6 +74,9 @@ def translate(exc: BaseException, host: str, model: str, timeout_s: float | None
             f"the answer of '{model}' from {where} stopped before it was complete ({exc})",
             hint="the server may have crashed or run out of memory; check its log and retry",
         )
+    bad_arguments = _bad_tool_arguments(exc, where, model)
+    if bad_arguments is not None:
+        return bad_arguments
     if isinstance(exc, json.JSONDecodeError | pydantic.ValidationError):
         return ModelServerError(
             f"{where} sent a response that is not valid Ollama API JSON for '{model}': "
@@ -85,6 +89,54 @@ def translate(exc: BaseException, host: str, model: str, timeout_s: float | None
             f"talking to {where} failed: {exc}", hint=unreachable(host).hint
         )
     raise exc
+
+
+def _bad_tool_arguments(exc: BaseException, where: str, model: str) -> ModelError | None:
+    """A tool call whose arguments are not a JSON object (a list, a broken JSON string):
+    the error names the tool and the field instead of "1 validation error for ChatResponse"."""
+    if not isinstance(exc, pydantic.ValidationError):
+        return None
+    for error in exc.errors():
+        loc = tuple(error.get("loc", ()))
+        if "tool_calls" not in loc or loc[-1:] != ("arguments",):
+            continue
+        field = ".".join(f"[{p}]" if isinstance(p, int) else str(p) for p in loc)
+        field = field.replace(".[", "[")
+        value = error.get("input")
+        kind = "a list" if isinstance(value, list) else f"{type(value).__name__} {value!r:.60}"
+        name = _tool_name_in_traceback(exc, loc)
+        tool = f"tool call '{name}'" if name else "a tool call"
+        return ModelServerError(
+            f"{where} sent {tool} for '{model}' whose arguments ({field}) are {kind}, "
+            "not a JSON object",
+            hint="the model wrote a malformed tool call; run again, add the `retry` advisor "
+            "(`retry: {model: 1}`), or use a model that is better at tool calling",
+        )
+    return None
+
+
+def _tool_name_in_traceback(exc: BaseException, loc: tuple[Any, ...]) -> str | None:
+    """The tool's name, from the response line the Ollama client was parsing (a local of
+    one of its frames): the validation error itself only carries the failing value."""
+    tb = exc.__traceback__
+    while tb is not None:
+        for value in tb.tb_frame.f_locals.values():
+            name = _name_at(value, loc)
+            if name:
+                return name
+        tb = tb.tb_next
+    return None
+
+
+def _name_at(data: Any, loc: tuple[Any, ...]) -> str | None:
+    node = data
+    for step in loc[:-1]:  # down to the call's `function` object
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    name = node.get("name") if isinstance(node, dict) else None
+    return name if isinstance(name, str) else None
 
 
 def _from_response_error(exc: ollama.ResponseError, host: str, model: str) -> ModelError:

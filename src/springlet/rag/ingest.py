@@ -21,7 +21,7 @@ import numpy as np
 from langchain_core.embeddings import Embeddings
 
 from springlet.errors import SpringletError
-from springlet.rag.loaders import SUPPORTED_SUFFIXES, load_file
+from springlet.rag.loaders import SUPPORTED_SUFFIXES, DocumentLoadError, load_file
 from springlet.rag.spec import CollectionSpec
 from springlet.rag.splitting import Chunk, split_sections
 from springlet.rag.store_protocol import EmbedderInfo, FileChunks, KnowledgeBackend
@@ -61,6 +61,18 @@ class IngestReport:
     seconds: float
     cancelled: bool = False
     """`cancel` was set: files after the last committed group are left for next time."""
+    skipped: tuple[SkippedFile, ...] = ()
+    """Files that could not be read (left as they were in the index; retried next time)."""
+    notes: tuple[str, ...] = ()
+    """Warnings about files that were read (an encoding guessed, ...)."""
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    """A file the ingest could not read, and why."""
+
+    path: str
+    reason: str
 
 
 def discover_files(spec: CollectionSpec, root: Path) -> list[SourceFile]:
@@ -115,14 +127,18 @@ def ingest_collection(
     cid = store.pin_collection(spec.name, embedder, rebuild=rebuild)
     files = discover_files(spec, root)
     indexed = store.indexed_files(cid)
-    hashes = {f.relative: _file_hash(f, spec) for f in files}
-    changed = [f for f in files if indexed.get(f.relative) != hashes[f.relative]]
-    deleted = sorted(set(indexed) - set(hashes))
+    skipped: list[SkippedFile] = []
+    notes: list[str] = []
+    hashes = _hashes(files, spec, skipped)
+    readable = [f for f in files if f.relative in hashes]
+    unhashed = len(skipped)  # counted in `done` below, unlike files skipped when loaded
+    changed = [f for f in readable if indexed.get(f.relative) != hashes[f.relative]]
+    deleted = sorted(set(indexed) - {f.relative for f in files})
     if deleted:
         store.delete_files(cid, deleted)
     embedded = reused = 0
     done = len(files) - len(changed)
-    for group in _groups(changed, spec, cancel):
+    for group in _groups(changed, spec, skipped, notes, cancel):
         if cancel is not None and cancel.is_set():
             break
         written, fresh = _write_group(store, cid, group, hashes, embeddings, embedder)
@@ -143,19 +159,50 @@ def ingest_collection(
         embedded=embedded,
         reused=reused,
         seconds=time.perf_counter() - started,
-        cancelled=done < len(files),
+        cancelled=done + len(skipped) - unhashed < len(files),
+        skipped=tuple(skipped),
+        notes=tuple(notes),
     )
 
 
+def _hashes(
+    files: list[SourceFile], spec: CollectionSpec, skipped: list[SkippedFile]
+) -> dict[str, str]:
+    hashes: dict[str, str] = {}
+    for file in files:
+        try:
+            hashes[file.relative] = _file_hash(file, spec)
+        except OSError as exc:  # deleted or unreadable since it was listed
+            skipped.append(SkippedFile(file.relative, _os_reason(exc)))
+    return hashes
+
+
+def _os_reason(exc: OSError) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "the file is gone (deleted while ingesting?)"
+    return exc.strerror or str(exc)
+
+
 def _groups(
-    files: list[SourceFile], spec: CollectionSpec, cancel: threading.Event | None = None
+    files: list[SourceFile],
+    spec: CollectionSpec,
+    skipped: list[SkippedFile],
+    notes: list[str],
+    cancel: threading.Event | None = None,
 ) -> Iterator[list[tuple[SourceFile, list[Chunk]]]]:
+    """Files with their chunks, in groups of about EMBED_BATCH chunks; a file that cannot
+    be read is skipped (one bad file never stops an ingest)."""
     group: list[tuple[SourceFile, list[Chunk]]] = []
     size = 0
     for file in files:
         if cancel is not None and cancel.is_set():
             return  # the caller sees the flag too and reports the ingest as cancelled
-        chunks = split_sections(load_file(file.path, file.relative), spec.splitter)
+        try:
+            chunks = split_sections(load_file(file.path, file.relative, notes), spec.splitter)
+        except DocumentLoadError as exc:
+            reason = exc.message.removeprefix(f"cannot read {file.relative}: ")
+            skipped.append(SkippedFile(file.relative, reason))
+            continue
         group.append((file, chunks))
         size += len(chunks)
         if size >= EMBED_BATCH:

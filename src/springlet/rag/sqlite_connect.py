@@ -44,10 +44,14 @@ def connect(path: Path | str) -> sqlite3.Connection:
     if isinstance(path, Path):
         path.parent.mkdir(parents=True, exist_ok=True)
     conn = _driver().connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-    conn.enable_load_extension(True)
-    sqlite_vec.load(conn)
-    conn.enable_load_extension(False)
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    conn.execute("PRAGMA foreign_keys=ON")
+    try:
+        conn.enable_load_extension(True)
+        sqlite_vec.load(conn)
+        conn.enable_load_extension(False)
+        conn.execute("PRAGMA journal_mode=WAL")  # the first read: fails on a damaged file
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+    except BaseException:
+        conn.close()
+        raise
     return cast(sqlite3.Connection, conn)

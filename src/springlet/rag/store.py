@@ -42,6 +42,7 @@ from springlet.rag.store_protocol import (
     FileChunks,
     check_pin,
 )
+from springlet.sqlite_faults import is_sqlite_error, store_error
 
 __all__ = [
     "CollectionNotIndexedError",
@@ -52,6 +53,11 @@ __all__ = [
     "fts_match",
     "lexical_body",
 ]
+
+RECOVER_HINT = (
+    "run `springlet ingest --rebuild` to move it aside and index the collections again "
+    "(the index is derived from the knowledge files; nothing else is lost)"
+)
 
 _CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
 
@@ -108,10 +114,15 @@ class KnowledgeStore:
 
     def __init__(self, path: Path | str) -> None:
         self.path = path
-        self._conn = connect(path)
-        self._conn.isolation_level = None  # we open transactions ourselves
+        try:
+            self._conn = connect(path)
+            self._conn.isolation_level = None  # we open transactions ourselves
+            self._conn.executescript(_SCHEMA)
+        except Exception as exc:
+            if not (is_sqlite_error(exc) or isinstance(exc, OSError)):
+                raise
+            raise store_error(exc, Path(path), "the knowledge store", RECOVER_HINT) from exc
         self._lock = threading.RLock()
-        self._conn.executescript(_SCHEMA)
         self._matrices: dict[int, _VectorMatrix] = {}
 
     def close(self) -> None:

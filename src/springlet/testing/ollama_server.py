@@ -84,6 +84,10 @@ class ServerFaults:
     """Send tool call arguments as a broken JSON string instead of an object."""
     bad_json: bool = False
     """Send a body (or stream line) that is not JSON."""
+    tool_arguments_as_list: bool = False
+    """Send tool call arguments as a JSON list of the values instead of an object."""
+    trickle_bytes_per_s: float | None = None
+    """Send streamed answers one byte at a time at this rate (a stuck, trickling server)."""
 
     def reset(self) -> None:
         for name, value in ServerFaults().__dict__.items():
@@ -265,6 +269,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return  # no terminating chunk: the client sees an incomplete body
             if sent == 1 and faults.stream_error is not None:
                 line = {"error": faults.stream_error}
+            if faults.tool_arguments_as_list:
+                for call in (line.get("message") or {}).get("tool_calls") or []:
+                    call["function"]["arguments"] = list(call["function"]["arguments"].values())
             data = json.dumps(line).encode() + b"\n"
             if faults.bad_json and sent >= 1:
                 data = b"{not json\n"
@@ -276,6 +283,13 @@ class _Handler(BaseHTTPRequestHandler):
         self._write_chunk(b"")
 
     def _write_chunk(self, data: bytes) -> None:
+        rate = self.ollama.faults.trickle_bytes_per_s
+        if rate and data:
+            for byte in data:  # one HTTP chunk per byte: the client sees progress, slowly
+                self.wfile.write(b"1\r\n" + bytes([byte]) + b"\r\n")
+                self.wfile.flush()
+                time.sleep(1 / rate)
+            return
         self.wfile.write(f"{len(data):X}\r\n".encode() + data + b"\r\n")
         self.wfile.flush()
 

@@ -65,6 +65,8 @@ class SpringletTool:
         if self._langchain is None:
             from langchain_core.tools import StructuredTool
 
+            from springlet.tools.calling import guarded_coroutine, in_daemon_thread
+
             summary = self.description.split("\n\n", 1)[0].strip()
             kwargs: dict[str, Any] = {
                 "name": self.name,
@@ -81,7 +83,14 @@ class SpringletTool:
                 kwargs["coroutine"] = self.func
             else:
                 kwargs["func"] = self.func
-            self._langchain = StructuredTool.from_function(**kwargs)
+            built = StructuredTool.from_function(**kwargs)
+            # the schema comes from the function itself; calls go through the guards
+            # of springlet.tools.calling (a tool can never stop the runtime loop)
+            if self.is_async:
+                built.coroutine = guarded_coroutine(self.func)
+            else:
+                built.coroutine = in_daemon_thread(self.func, self.name)
+            self._langchain = built
         return self._langchain
 
 

@@ -2,7 +2,10 @@
 
 Each file is imported as its own module under a private package name, so two
 workspaces (or two test fixtures) never share module state. An error while importing
-one file becomes a `Problem` at the line that raised; the other files still load.
+one file (SystemExit and KeyboardInterrupt included) becomes a `Problem` at the line that
+raised; the other files still load. A file that would end or hang the process at import
+(os._exit, a sleep) is found by vetting it in a subprocess first (springlet.tools.vetting)
+and reported without being imported here.
 """
 
 from __future__ import annotations
@@ -10,14 +13,20 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import inspect
+import signal
 import sys
+import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from springlet.errors import Location, Problem
 from springlet.tools.decorator import SpringletTool
+from springlet.tools.vetting import vet
 
 
 @dataclass
@@ -38,10 +47,21 @@ def discover_tools(root: Path, display_root: Path) -> DiscoveredTools:
     if not tools_dir.is_dir():
         return found
     package = "springlet_ws_" + hashlib.sha1(str(root.resolve()).encode()).hexdigest()[:10]
-    for path in sorted(tools_dir.glob("*.py")):
-        if path.name.startswith("_"):
-            continue
+    paths = [p for p in sorted(tools_dir.glob("*.py")) if not p.name.startswith("_")]
+    fatal = vet(paths)  # what would end or hang this process is never imported here
+    for path in paths:
         shown = display_root / "tools" / path.name
+        if path in fatal:
+            found.problems.append(
+                Problem(
+                    f"importing this file {fatal[path]}",
+                    Location(shown, 1, 1),
+                    hint="tools/*.py are imported when the workspace loads; do the work "
+                    "inside the tool functions, not at import",
+                    code="python-import",
+                )
+            )
+            continue
         module = _import_file(path, f"{package}.{path.stem}", shown, found)
         if module is None:
             continue
@@ -61,7 +81,8 @@ def _import_file(path: Path, module_name: str, shown: Path, found: DiscoveredToo
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
     try:
-        spec.loader.exec_module(module)
+        with _real_ctrl_c_noticed() as ctrl_c:
+            spec.loader.exec_module(module)
     except SyntaxError as exc:
         sys.modules.pop(module_name, None)
         found.problems.append(
@@ -72,12 +93,15 @@ def _import_file(path: Path, module_name: str, shown: Path, found: DiscoveredToo
             )
         )
         return None
-    except Exception as exc:
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt: still this file's error
         sys.modules.pop(module_name, None)
+        if ctrl_c.pressed:  # the user's own Ctrl-C stops the command, it is no file's fault
+            raise
         line = _line_in_file(exc, path)
+        detail = f": {exc}" if str(exc) else ""
         found.problems.append(
             Problem(
-                f"importing this file raised {type(exc).__name__}: {exc}",
+                f"importing this file raised {type(exc).__name__}{detail}",
                 Location(shown, line, 1),
                 hint="tools/*.py are imported when the workspace loads; "
                 "fix the error or install the missing package",
@@ -86,6 +110,35 @@ def _import_file(path: Path, module_name: str, shown: Path, found: DiscoveredToo
         )
         return None
     return module
+
+
+class _CtrlC:
+    pressed = False
+
+
+@contextmanager
+def _real_ctrl_c_noticed() -> Iterator[_CtrlC]:
+    """Tells a KeyboardInterrupt from the user's Ctrl-C (a SIGINT) from one a module raises
+    itself; only the main thread receives signals, elsewhere there is nothing to tell."""
+    noticed = _CtrlC()
+    if threading.current_thread() is not threading.main_thread():
+        yield noticed
+        return
+    previous = signal.getsignal(signal.SIGINT)
+
+    def on_sigint(signum: int, frame: FrameType | None) -> None:
+        noticed.pressed = True
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGINT, on_sigint)
+    except ValueError:  # not allowed here (an embedding application's thread setup)
+        yield noticed
+        return
+    try:
+        yield noticed
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _line_in_file(exc: BaseException, path: Path) -> int:

@@ -20,6 +20,8 @@ from springlet.tracing.spans import Span
 
 log = logging.getLogger("springlet.tracing")
 
+EXIT_FLUSH_S = 5.0
+"""How long the interpreter's exit waits for queued spans to be written."""
 BATCH_LIMIT = 1000
 LINGER_S = 0.05
 """After the first span of a batch arrives the writer waits this long for more: one
@@ -83,8 +85,21 @@ class SpanPipeline:
         if self._thread is not None and self._thread.is_alive():
             self._queue.put(_STOP)
             self._thread.join(timeout)
+            if self._thread.is_alive():
+                self._gave_up(timeout)
         else:
             self._close_sinks()
+
+    def _flush_at_exit(self) -> None:
+        if not self.flush(EXIT_FLUSH_S):
+            self._gave_up(EXIT_FLUSH_S)
+
+    def _gave_up(self, waited: float | None) -> None:
+        self._warn(
+            f"springlet gave up waiting {waited or 0:g} s for traces to be written "
+            f"({', '.join(type(s).__name__ for s in self.sinks)}: locked by another "
+            "process, or too slow); the traces of the last runs may be missing"
+        )
 
     def _close_sinks(self) -> None:
         for sink in self.sinks:
@@ -96,7 +111,7 @@ class SpanPipeline:
                 thread = threading.Thread(target=self._drain, name="springlet-traces", daemon=True)
                 thread.start()
                 self._thread = thread
-                atexit.register(self.flush, 5.0)
+                atexit.register(self._flush_at_exit)
 
     def _drain(self) -> None:
         while True:
@@ -134,12 +149,16 @@ class SpanPipeline:
             self._report(sink, exc)
 
     def _report(self, sink: TraceSink, exc: Exception) -> None:
+        log.debug("writing traces to %s failed", type(sink).__name__, exc_info=exc)
         if id(sink) in self._reported:
             return
         self._reported.add(id(sink))
-        message = (
-            f"springlet could not write traces to {type(sink).__name__}: {exc}. "
-            "Runs continue; their traces may be incomplete (reported once per sink)."
+        self._warn(
+            f"springlet could not write traces to {type(sink).__name__}: {exc}\n"
+            "  Runs go on and answer; their traces may be incomplete (said once per sink)."
         )
-        log.warning(message)
+
+    @staticmethod
+    def _warn(message: str) -> None:
+        """One report: a TracingWriteWarning (logging's copy would print it twice)."""
         warnings.warn(message, TracingWriteWarning, stacklevel=1)

@@ -8,17 +8,20 @@ written is kept and retried with the next one.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import itertools
 import json
 import os
 import sqlite3
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from springlet.sqlite_faults import StoreError, store_error
 from springlet.tracing.spans import (
     HOST,
     HOST_NAME,
@@ -33,6 +36,12 @@ from springlet.tracing.spans import (
 )
 
 STORE_FILE = "traces.sqlite"
+BUSY_TIMEOUT_S = 10.0
+"""How long a write waits for another process's lock before the batch is kept for later."""
+RECOVER_HINT = (
+    "run `springlet traces reset` to move it aside and start a new trace store "
+    "(runs are not affected; only recorded traces are)"
+)
 PENDING_LIMIT = 100_000
 PRUNE_EVERY = 200
 
@@ -86,6 +95,22 @@ class RunSummary:
         return data
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _reported(method: F) -> F:
+    """A query whose SQLite error says which file failed and what to do."""
+
+    @functools.wraps(method)
+    def wrapper(self: TraceStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raise self._error(exc) from exc
+
+    return wrapper  # type: ignore[return-value]
+
+
 class TraceStore:
     """Implements TraceSink (writes) and the queries the CLI/TUI need (reads)."""
 
@@ -110,13 +135,23 @@ class TraceStore:
     def _connect(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=10.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.executescript(SCHEMA)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, isolation_level=None)
+                try:
+                    conn.execute("PRAGMA journal_mode=WAL")
+                    conn.execute("PRAGMA synchronous=NORMAL")
+                    conn.executescript(SCHEMA)
+                except BaseException:
+                    conn.close()
+                    raise
+            except (sqlite3.Error, OSError) as exc:
+                raise self._error(exc) from exc
             self._local.conn = conn
         return conn
+
+    def _error(self, exc: BaseException) -> StoreError:
+        return store_error(exc, self.path, "the trace store", RECOVER_HINT)
 
     # -- writing (TraceSink) ----------------------------------------------------------
 
@@ -125,9 +160,11 @@ class TraceStore:
         self._pending = []
         try:
             self._write_batch(batch)
-        except sqlite3.Error:
-            self._pending = batch[-PENDING_LIMIT:]  # retried with the next batch
-            raise
+        except (sqlite3.Error, OSError, StoreError) as exc:
+            error = self._error(exc)
+            if not error.damaged:  # locked, full, read-only: retried with the next batch
+                self._pending = batch[-PENDING_LIMIT:]
+            raise error from exc
         finished_roots = sum(1 for s in spans if _is_root(s) and s.finished)
         self._finished_since_prune += finished_roots
         if finished_roots and self._finished_since_prune >= PRUNE_EVERY:
@@ -147,7 +184,11 @@ class TraceStore:
                     _upsert_run(conn, span)
             conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # SQLite may have rolled back already (a full disk does): a second ROLLBACK
+            # would raise "no transaction is active" and hide the real cause
+            if conn.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    conn.execute("ROLLBACK")
             raise
 
     def forget_connections(self) -> None:
@@ -156,12 +197,21 @@ class TraceStore:
 
     def close(self) -> None:
         if self._pending:  # a batch refused while the file was locked: one last try
-            self.write([])
+            try:
+                self.write([])
+            finally:
+                self._pending = []
+                self._close_connection()
+            return
+        self._close_connection()
+
+    def _close_connection(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
 
+    @_reported
     def prune(self, *, now_ns: int | None = None) -> int:
         """Apply retention (days, then count of top-level runs); returns runs removed."""
         conn = self._connect()
@@ -195,6 +245,7 @@ class TraceStore:
 
     # -- reading ------------------------------------------------------------------------
 
+    @_reported
     def list_runs(
         self,
         *,
@@ -222,6 +273,7 @@ class TraceStore:
             runs = (run for run in runs if run.status is not SpanStatus.RUNNING)
         return list(itertools.islice(runs, limit))
 
+    @_reported
     def get_run(self, run_id: str) -> RunSummary | None:
         """The run with this id, or whose id ends (as `traces list` shows it) or starts
         with it; the newest of several."""
@@ -251,6 +303,7 @@ class TraceStore:
             return run
         return replace(run, status=SpanStatus.ERROR, error=ended)
 
+    @_reported
     def spans(self, run_id: str) -> list[Span]:
         """The spans of a run and of the runs nested in it, in start order."""
         run = self.get_run(run_id)
@@ -276,7 +329,10 @@ def _ended_process(attributes: dict[str, Any]) -> str | None:
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
-        return f"interrupted: its process ({pid}) ended before the run finished"
+        return (
+            f"interrupted: its process ({pid}) ended before the run's end was recorded "
+            "(killed, or its trace could not be written)"
+        )
     except OSError:  # alive, owned by someone else
         return None
     return None
