@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from springlet.cli.common import handle_errors, workspace_option
+from springlet.models.language_mix import collection_language_warning
 
 if TYPE_CHECKING:
     from springlet.rag.ingest import IngestReport
@@ -47,6 +48,9 @@ def ingest(collection: str | None, rebuild: bool, as_json: bool, workspace: Path
         return
     for name in names:
         report = _ingest_one(knowledge, name, rebuild, quiet=as_json)
+        warning = collection_language_warning(knowledge, name)
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
         if as_json:
             click.echo(json.dumps(report.__dict__))
         else:
