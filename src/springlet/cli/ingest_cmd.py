@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from springlet.cli.common import EXIT_FAILED, handle_errors, workspace_option
+from springlet.workspace.knowledge import collection_language_warning
 
 if TYPE_CHECKING:
     from springlet.rag.ingest import IngestReport
@@ -55,6 +56,9 @@ def ingest(collection: str | None, rebuild: bool, as_json: bool, workspace: Path
     for name in names:
         report = _ingest_one(knowledge, name, rebuild, quiet=as_json)
         skipped += len(report.skipped)
+        warning = collection_language_warning(knowledge, name)
+        if warning:
+            click.echo(f"warning: {warning}", err=True)
         if as_json:
             click.echo(json.dumps(dataclasses.asdict(report)))
             continue

@@ -17,6 +17,8 @@ PROVIDERS: tuple[str, ...] = ("auto", "ollama", "embedded", "scripted")
 
 DEFAULT_EMBEDDED_CHAT = "smollm2"
 DEFAULT_EMBEDDED_EMBEDDINGS = "all-minilm"
+MULTILINGUAL_EMBEDDINGS = "multilingual"
+"""The offline embedder for Chinese, English and mixed collections (`springlet[multilingual]`)."""
 
 
 class ModelRef(BaseModel):

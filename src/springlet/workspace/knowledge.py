@@ -15,7 +15,7 @@ from __future__ import annotations
 import difflib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -191,3 +191,29 @@ class WorkspaceKnowledge:
 
 def _info(resolved: ResolvedEmbeddings) -> EmbedderInfo:
     return EmbedderInfo(resolved.identity, resolved.dimension, resolved.normalized)
+
+
+def collection_language_warning(knowledge: WorkspaceKnowledge, name: str) -> str | None:
+    """`language_warning` for a workspace collection, judged on a sample of its files."""
+    from springlet.models.language_mix import SAMPLE_FILES, is_english_only, language_warning
+    from springlet.rag.ingest import discover_files
+
+    spec = knowledge.collection(name)
+    identity = knowledge.embedder(spec).identity
+    if not is_english_only(identity):
+        return None
+    files = discover_files(spec, knowledge.loaded.root)
+    step = max(1, len(files) // SAMPLE_FILES)
+    return language_warning(name, identity, _sample_texts([f.path for f in files[::step]]))
+
+
+def _sample_texts(paths: list[Path]) -> Iterator[str]:
+    from springlet.models.language_mix import SAMPLE_CHARS, SAMPLE_FILES
+    from springlet.rag.loaders import load_file
+
+    for path in paths[:SAMPLE_FILES]:
+        try:
+            documents = load_file(path, path.name)
+        except Exception:  # unreadable files are ingest's to report, not this warning's
+            continue
+        yield "".join(d.page_content for d in documents)[:SAMPLE_CHARS]

@@ -15,6 +15,8 @@ ollama:
   host: http://127.0.0.1:11434       # OLLAMA_HOST overrides
   keep_alive: 5m
   auto_pull: false
+# English documents: embedded:all-minilm. Chinese or Chinese + English: embedded:multilingual
+# (springlet[multilingual]); other languages: an Ollama embedder such as ollama:bge-m3
 embeddings: embedded:all-minilm
 data_dir: .springlet
 """,
