@@ -7,11 +7,12 @@ import textwrap
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from springlet import Workspace, load_workspace
-from springlet.testing import register_script, unregister_script
+from springlet.testing import Reply, register_script, unregister_script
 
 pytest.importorskip("textual")
 
@@ -19,6 +20,9 @@ from springlet.tui.app import SpringletApp  # noqa: E402
 from springlet.tui.backend import Backend  # noqa: E402
 
 TOOLS = '''
+import time
+from pathlib import Path
+
 from springlet import tool
 
 ORDERS = {"A-1001": "shipped", "A-1002": "processing"}
@@ -32,6 +36,15 @@ def get_order_status(order_id: str) -> str:
     return f"Order {order_id} is {ORDERS[order_id]}."
 
 
+@tool(timeout_s=10)
+def wait_for_file(path: str) -> str:
+    """Wait (at most 5 s) until the file at `path` exists: lets a test pause a run."""
+    deadline = time.monotonic() + 5
+    while not Path(path).exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return "the file is there"
+
+
 @tool(requires_approval=True)
 def refund_order(order_id: str, amount: float) -> str:
     """Refund an order."""
@@ -43,9 +56,16 @@ name: shop
 description: Answers questions about orders.
 model: scripted:{script}
 instructions: You help.
-tools: [get_order_status, refund_order]
+tools: [get_order_status, refund_order, wait_for_file]
 advisors:
   - memory: {{window: 20}}
+"""
+
+ECHO_AGENT = """\
+name: echo
+description: Says what it is told.
+model: scripted:echo-everything
+instructions: Repeat.
 """
 
 MakeApp = Callable[..., SpringletApp]
@@ -63,6 +83,7 @@ def write_workspace(root: Path, script: str, settings: str = "", agent: str = AG
     (root / "tools").mkdir(exist_ok=True)
     (root / "tools" / "shop.py").write_text(TOOLS)
     (root / "agents" / "shop.yaml").write_text(agent.format(script=script))
+    (root / "agents" / "echo.yaml").write_text(ECHO_AGENT)
     if settings:
         (root / "springlet.yaml").write_text(textwrap.dedent(settings))
     return root
@@ -76,15 +97,21 @@ def make_app(tmp_path: Path, script_name: str) -> Iterator[MakeApp]:
 
     def make(script: object, settings: str = "", agent: str = AGENT) -> SpringletApp:
         register_script(script_name, script)  # type: ignore[arg-type]
+        register_script("echo-everything", echo)
         root = write_workspace(tmp_path / "ws", script_name, settings, agent)
         ws = load_workspace(root, tracing=False)
         assert [str(p) for p in ws.problems] == []
         opened.append(ws)
-        return SpringletApp(Backend(ws), local_clipboard=False)
+        return SpringletApp(Backend(ws), agent="shop", local_clipboard=False)
 
     yield make
+    unregister_script("echo-everything")
     for ws in opened:
         ws.close()
+
+
+def echo(messages: list[Any], tools: list[Any]) -> Reply:
+    return Reply(f"echo: {messages[-1].content}")
 
 
 async def wait_until(pilot: object, predicate: Callable[[], bool], timeout: float = 10.0) -> None:

@@ -110,27 +110,32 @@ class ChatLog(VerticalScroll):
 
     @on(AnswerDelta)
     async def _delta(self, message: AnswerDelta) -> None:
+        message.stop()
         await (await self._answer(message.step)).append(message.text)
 
     @on(AnswerStep)
     async def _step(self, message: AnswerStep) -> None:
+        message.stop()
         if message.text or message.step in self._answers:
             await (await self._answer(message.step)).finish(message.text)
 
     @on(ToolStarted)
     async def _tool_started(self, message: ToolStarted) -> None:
+        message.stop()
         card = ToolCard(message.call_id, message.name, message.arguments)
         self._cards[message.call_id] = card
         await self.mount(card)
 
     @on(ToolEnded)
     def _tool_ended(self, message: ToolEnded) -> None:
+        message.stop()
         card = self._cards.get(message.call_id)
         if card is not None:
             card.finish(message.status, message.result, message.duration_ms)
 
     @on(SourcesFound)
     async def _sources(self, message: SourcesFound) -> None:
+        message.stop()
         if message.sources:
             await self.mount(SourceList(message.sources))
 
