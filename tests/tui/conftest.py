@@ -16,8 +16,8 @@ from springlet.testing import Reply, register_script, unregister_script
 
 pytest.importorskip("textual")
 
-from springlet.tui.app import SpringletApp  # noqa: E402
-from springlet.tui.backend import Backend  # noqa: E402
+from springlet.tui.app import SpringletApp
+from springlet.tui.backend import Backend
 
 TOOLS = '''
 import time

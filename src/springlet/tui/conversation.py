@@ -14,8 +14,8 @@ from typing import Any
 
 from textual.message import Message
 
+import springlet.agents.events as ev
 from springlet import SpringletError
-from springlet.agents import events as ev
 from springlet.tui.backend import Backend, ToolCallRecord, TranscriptEntry
 from springlet.tui.messages import (
     AnswerDelta,
