@@ -66,8 +66,7 @@ def test_tui_imports_only_the_public_api() -> None:
         f"{path.relative_to(TUI)}: {name}"
         for path in sorted(TUI.rglob("*.py"))
         for name in springlet_imports(path)
-        if name not in PUBLIC_FOR_TUI
-        and not name.startswith("springlet.tui")
+        if name not in PUBLIC_FOR_TUI and not name.startswith("springlet.tui")
     ]
     assert wrong == []
 

@@ -2,8 +2,9 @@
 
     python launch_scripted.py WORKSPACE SCRIPT_NAME -- tui -w WORKSPACE
 
-The script answers "where is A-1001?" with a tool call and a fixed reply, so what shows
-on screen is deterministic (the embedded model's wording is not).
+The script looks the order up with the workspace's real `get_order_status` tool and
+answers with what the tool said, so what shows on screen is deterministic (the embedded
+model's wording is not).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from springlet.testing import Reply, ToolCall, register_script
 def respond(messages: list[object], tools: list[object]) -> object:
     last = messages[-1]
     if type(last).__name__ == "ToolMessage":
-        return Reply("Order **A-1001** has shipped with DHL.")
+        return Reply(f"Looked it up: {getattr(last, 'content', '')}")
     return ToolCall("get_order_status", {"order_id": "A-1001"})
 
 

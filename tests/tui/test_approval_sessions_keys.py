@@ -87,7 +87,10 @@ async def test_a_session_resumes_with_its_tool_cards(make_app: MakeApp) -> None:
         await wait_until(pilot, lambda: bool(app.query(ToolCard)))
         [card] = app.query(ToolCard)
         assert (card.tool_name, card.status, card.result) == (
-            "get_order_status", "ok", "Order A-1001 is shipped.")
+            "get_order_status",
+            "ok",
+            "Order A-1001 is shipped.",
+        )
         assert app.chat.last_answer.text == "It has shipped."
         assert app.conversation.session_id == session_id
 

@@ -27,12 +27,7 @@ HOLDERS = [
 
 
 def binding_ids() -> set[str | None]:
-    return {
-        b.id
-        for holder in HOLDERS
-        for b in holder.BINDINGS
-        if isinstance(b, Binding)
-    }
+    return {b.id for holder in HOLDERS for b in holder.BINDINGS if isinstance(b, Binding)}
 
 
 def test_every_binding_has_an_id_the_settings_know() -> None:

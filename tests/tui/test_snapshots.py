@@ -27,13 +27,31 @@ TURN = [
         "Order **A-1001** has shipped with DHL.\n\nTo reset the device:\n\n"
         "```sh\nacme reset --hard\n```\n\nHold the button for 10 seconds first.",
         (
-            ToolCallRecord("c1", "get_order_status", {"order_id": "A-1001"},
-                           "Order A-1001 is shipped.", "ok", 12.0),
-            ToolCallRecord("c2", "refund_order", {"order_id": "A-1001", "amount": 5.0},
-                           "The user did not approve running 'refund_order'.", "rejected", 3.0),
+            ToolCallRecord(
+                "c1",
+                "get_order_status",
+                {"order_id": "A-1001"},
+                "Order A-1001 is shipped.",
+                "ok",
+                12.0,
+            ),
+            ToolCallRecord(
+                "c2",
+                "refund_order",
+                {"order_id": "A-1001", "amount": 5.0},
+                "The user did not approve running 'refund_order'.",
+                "rejected",
+                3.0,
+            ),
         ),
-        ({"path": "knowledge/manual/reset.md", "heading": "Reset > Hard reset",
-          "score": 0.82, "snippet": "Hold the button for 10 seconds."},),
+        (
+            {
+                "path": "knowledge/manual/reset.md",
+                "heading": "Reset > Hard reset",
+                "score": 0.82,
+                "snippet": "Hold the button for 10 seconds.",
+            },
+        ),
     ),
 ]
 
@@ -61,7 +79,9 @@ async def open_stored_session(pilot: Any) -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-def test_chat_snapshot(snap_compare: Any, snapshot_app: SpringletApp, size: tuple[int, int]) -> None:
+def test_chat_snapshot(
+    snap_compare: Any, snapshot_app: SpringletApp, size: tuple[int, int]
+) -> None:
     assert snap_compare(snapshot_app, terminal_size=size, run_before=open_stored_session)
 
 

@@ -88,6 +88,8 @@ class Note(Static):
 class ChatLog(VerticalScroll):
     """The scrolling chat (CSS `layout: stream`); follows new text only while at the bottom."""
 
+    shown_at_open = SHOWN_AT_OPEN
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._answers: dict[int, Answer] = {}
@@ -171,7 +173,8 @@ class ChatLog(VerticalScroll):
         self._answers.clear()
         self._cards.clear()
         entries = list(transcript.entries)
-        self._earlier, shown = entries[:-SHOWN_AT_OPEN], entries[-SHOWN_AT_OPEN:]
+        keep = self.shown_at_open
+        self._earlier, shown = entries[:-keep], entries[-keep:]
         if self._earlier:
             await self.mount(Button(f"show {len(self._earlier)} earlier", id="show-earlier"))
         await self.mount_all([w for entry in shown for w in entry_widgets(entry)])
