@@ -218,9 +218,10 @@ async def open_session(workspace: Path, shown: int) -> tuple[float, int]:
         rss_before = rss_bytes()
         start = time.perf_counter()
         app.resume_session(session)
-        while not app.chat.query("UserMessage"):
+        # open = the newest message is laid out on screen (Pilot's pause would time out
+        # waiting for 500 mounts to settle)
+        while not (shown := app.chat.query("UserMessage")) or shown.last().region.height == 0:
             await asyncio.sleep(0.001)
-        await pilot.pause()
         seconds = time.perf_counter() - start
         peak = rss_bytes() - rss_before
     ws.close()

@@ -183,12 +183,34 @@ class ChatLog(VerticalScroll):
     @on(Button.Pressed, "#show-earlier")
     async def _show_earlier(self, event: Button.Pressed) -> None:
         event.stop()
-        earlier, self._earlier = self._earlier, []
-        await event.button.remove()
-        widgets = [w for entry in earlier for w in entry_widgets(entry)]
-        if widgets:
-            first = self.children[0] if self.children else None
-            await self.mount_all(widgets, before=first)
+        await self.show_earlier()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        # scrolled to the top of a long session: bring in the entries before
+        if new_value <= 0 < old_value and self._earlier:
+            self.call_later(self.show_earlier)
+
+    async def show_earlier(self) -> None:
+        """Mount the next batch of earlier entries above, keeping what is in view."""
+        if not self._earlier:
+            return
+        batch, self._earlier = (
+            self._earlier[-self.shown_at_open :],
+            self._earlier[: -self.shown_at_open],
+        )
+        button = self.query_one("#show-earlier", Button)
+        children = list(self.children)
+        after = children.index(button) + 1
+        first_old = children[after] if after < len(children) else None
+        widgets = [w for entry in batch for w in entry_widgets(entry)]
+        await self.mount_all(widgets, after=button)
+        if self._earlier:
+            button.label = f"show {len(self._earlier)} earlier"
+        else:
+            await button.remove()
+        if first_old is not None:
+            self.call_after_refresh(self.scroll_to_widget, first_old, top=True, animate=False)
 
 
 def entry_widgets(entry: TranscriptEntry) -> list[Any]:

@@ -86,7 +86,13 @@ class Sidebar(Vertical):
             return
         session_list.add_options(
             Option(
-                Text.assemble(s.title, "\n", (f"{s.agent or '?'} · {s.turns} turns", "dim")),
+                Text.assemble(
+                    s.title,
+                    "\n",
+                    (f"{s.agent or '?'} · {s.turns} turns", "dim"),
+                    no_wrap=True,
+                    overflow="ellipsis",
+                ),
                 id=s.id,
             )
             for s in sessions
