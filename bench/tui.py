@@ -10,9 +10,10 @@ opening a 500-message session. Paired and interleaved (A B A B ...), median and 
 - keystroke latency: a key pressed in the prompt until the prompt shows it (headless
   Pilot, one refresh), while an answer streams (a scripted model, 1 token / 2 ms) against
   the same with nothing running.
-- 500-message session: open time (resume until the log is laid out) and the memory it
-  adds (resident set growth), mounting the last 40 entries (what the app does) against
-  mounting all 500.
+- 500-message session: made by 250 real runs of a scripted agent with the memory
+  advisor (every third calls a tool), then opened from `ws.sessions`: open time (resume
+  until the newest message is laid out) and the memory it adds (resident set growth),
+  mounting the last 40 entries (what the app does) against mounting all 500.
 """
 
 from __future__ import annotations
@@ -35,14 +36,15 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "tui"))
 
+from langchain_core.messages import ToolMessage  # noqa: E402
 from langchain_core.outputs import ChatGenerationChunk  # noqa: E402
 from textual import events  # noqa: E402
 
-from conftest import echo  # noqa: E402
+from conftest import echo, write_workspace  # noqa: E402
 from springlet import load_workspace  # noqa: E402
 from springlet.testing import Reply, ScriptedChatModel, ToolCall, register_script  # noqa: E402
 from springlet.tui.app import SpringletApp  # noqa: E402
-from springlet.tui.backend import Backend, ToolCallRecord, TranscriptEntry  # noqa: E402
+from springlet.tui.backend import Backend  # noqa: E402
 
 MINIMAL_APP = (
     "from textual.app import App\nfrom textual.widgets import Static\n"
@@ -176,40 +178,32 @@ async def bench_keystrokes(rounds: int, workspace: Path) -> None:
 # -- a 500-message session ---------------------------------------------------------------
 
 
-def long_session(backend: Backend, messages: int) -> str:
-    session = "long"
-    for i in range(messages // 2):
-        calls = (
-            (
-                ToolCallRecord(
-                    f"c{i}",
-                    "get_order_status",
-                    {"order_id": f"A-{i}"},
-                    f"Order A-{i} is shipped.",
-                    "ok",
-                    10.0,
-                ),
-            )
-            if i % 3 == 0
-            else ()
-        )
-        answer = f"Answer {i}: the order **A-{i}** has shipped.\n\n- line one\n- line two"
-        backend.record_turn(
-            session,
-            "orders",
-            [
-                TranscriptEntry("user", f"Question {i}: where is order A-{i}?"),
-                TranscriptEntry("assistant", answer, calls),
-            ],
-        )
-    return session
+def shop_script(messages: list[Any], tools: list[Any]) -> Any:
+    """Every third question is looked up with a tool; the others answered at once."""
+    last = messages[-1]
+    if isinstance(last, ToolMessage):
+        return Reply(f"{last.content}\n\n- checked just now\n- nothing else to do")
+    number = int(str(last.content).split()[1].rstrip(":"))
+    if number % 3 == 0:
+        return ToolCall("get_order_status", {"order_id": "A-1001"})
+    return Reply(f"Answer {number}: the order **A-{number}** has shipped.\n\n- line one")
+
+
+def stored_session(messages: int) -> Path:
+    """A workspace whose agent `shop` remembers one session of `messages` messages, made
+    by real runs (the memory advisor's checkpoints, read back through ws.sessions)."""
+    root = write_workspace(Path(tempfile.mkdtemp()) / "ws", "bench-shop")
+    register_script("bench-shop", shop_script)
+    with load_workspace(root, tracing=False) as ws:
+        agent = ws.agent("shop")
+        for i in range(messages // 2):
+            agent.run(f"Question {i}: where is order A-{i}?", session_id="long")
+    return root
 
 
 async def open_session(workspace: Path, shown: int) -> tuple[float, int]:
     ws = load_workspace(workspace, tracing=False)
-    backend = Backend(ws)
-    session = long_session(backend, 500)
-    app = SpringletApp(backend, agent="orders", local_clipboard=False)
+    app = SpringletApp(Backend(ws), agent="shop", local_clipboard=False)
     async with app.run_test(size=(100, 30)) as pilot:
         while app.conversation is None:
             await pilot.pause(0.01)
@@ -217,18 +211,19 @@ async def open_session(workspace: Path, shown: int) -> tuple[float, int]:
         gc.collect()
         rss_before = rss_bytes()
         start = time.perf_counter()
-        app.resume_session(session)
+        app.resume_session("long")
         # open = the newest message is laid out on screen (Pilot's pause would time out
         # waiting for 500 mounts to settle)
-        while not (shown := app.chat.query("UserMessage")) or shown.last().region.height == 0:
+        while not (shown_now := app.chat.query("UserMessage")) or not shown_now.last().region:
             await asyncio.sleep(0.001)
         seconds = time.perf_counter() - start
-        peak = rss_bytes() - rss_before
+        grown = rss_bytes() - rss_before
     ws.close()
-    return seconds, peak
+    return seconds, grown
 
 
-async def bench_long_session(rounds: int, workspace: Path) -> None:
+async def bench_long_session(rounds: int) -> None:
+    workspace = stored_session(500)
     windowed: list[tuple[float, int]] = []
     everything: list[tuple[float, int]] = []
     for _ in range(rounds):
@@ -271,7 +266,7 @@ def main() -> None:
     register_script("echo-everything", echo)
     bench_first_paint(args.rounds, workspace)
     asyncio.run(bench_keystrokes(args.rounds, workspace))
-    asyncio.run(bench_long_session(args.rounds, workspace))
+    asyncio.run(bench_long_session(args.rounds))
 
 
 if __name__ == "__main__":

@@ -82,7 +82,7 @@ def test_the_core_and_the_cli_import_without_textual() -> None:
         "sys.meta_path.insert(0, Block())\n"
         "import springlet, springlet.workspace, springlet.agents.events, springlet.cli\n"
         "import springlet.cli.tui_cmd\n"
-        "from springlet.workspace.settings import WorkspaceSettings\n"
+        "from springlet.settings import WorkspaceSettings\n"
         "assert WorkspaceSettings().tui.keymap.send is None\n"
     )
     assert heavy_in(loaded_modules(code)) == []

@@ -7,10 +7,10 @@ from pathlib import Path
 from textual.binding import Binding
 
 from springlet import load_workspace
+from springlet.settings import TuiKeymap
 from springlet.tui import app as app_module
 from springlet.tui.screens import dialogs
 from springlet.tui.widgets import chat, sidebar, sources, tool_card
-from springlet.workspace.settings import TuiKeymap
 
 HOLDERS = [
     app_module.SpringletApp,

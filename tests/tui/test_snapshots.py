@@ -14,10 +14,11 @@ import pytest
 from springlet import load_workspace
 from springlet.testing import Reply, register_script, unregister_script
 from springlet.tui.app import SpringletApp
-from springlet.tui.backend import Backend, ToolCallRecord, TranscriptEntry
+from springlet.tui.backend import ToolCallRecord, TranscriptEntry
 from springlet.tui.widgets.tool_card import ToolCard
 
 from .conftest import echo, wait_until, write_workspace
+from .stored import StoredBackend
 
 SESSION = "s-snapshot"
 TURN = [
@@ -61,8 +62,8 @@ def snapshot_app(tmp_path: Path) -> Iterator[SpringletApp]:
     register_script("snapshot", [Reply("unused")])
     register_script("echo-everything", echo)
     ws = load_workspace(write_workspace(tmp_path / "ws", "snapshot"), tracing=False)
-    backend = Backend(ws)
-    backend.record_turn(SESSION, "shop", list(TURN))
+    backend = StoredBackend(ws)
+    backend.stored.add(SESSION, "shop", list(TURN))
     yield SpringletApp(backend, agent="shop", local_clipboard=False)
     ws.close()
     unregister_script("snapshot")

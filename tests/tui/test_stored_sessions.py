@@ -37,12 +37,15 @@ async def test_copy_last_code_block(snapshot_app: Any) -> None:  # noqa: F811
 
 async def test_a_long_session_mounts_its_last_entries_first(snapshot_app: Any) -> None:  # noqa: F811
     app = snapshot_app
-    turns = [
-        [TranscriptEntry("user", f"question {i}"), TranscriptEntry("assistant", f"answer {i}")]
+    entries = [
+        entry
         for i in range(250)
+        for entry in (
+            TranscriptEntry("user", f"question {i}"),
+            TranscriptEntry("assistant", f"answer {i}"),
+        )
     ]
-    for turn in turns:
-        app.backend.record_turn("long", "shop", turn)
+    app.backend.stored.add("long", "shop", entries)
     async with app.run_test(size=(100, 30)) as pilot:
         await wait_until(pilot, lambda: app.conversation is not None)
         app.resume_session("long")

@@ -79,7 +79,7 @@ def test_a_chat_in_a_real_terminal(acme_copy: Path, tmux_session: tuple[str, str
         [tmux, "new-session", "-d", "-s", session, "-x", "100", "-y", "30", command], check=True
     )
     look = lambda: screen(tmux, session)  # noqa: E731
-    wait_for(look, "Agents")
+    wait_for(look, "new chat with front-desk")  # the agents are loaded
 
     def keys(*typed: str) -> None:
         subprocess.run([tmux, "send-keys", "-t", session, *typed], check=True)

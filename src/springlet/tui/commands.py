@@ -33,6 +33,10 @@ class SpringletCommands(Provider):
         yield "Copy last answer", "to the clipboard", app.action_copy_answer
         yield "Copy last code block", "of the last answer", app.action_copy_code
         yield "Toggle light/dark theme", "", app.action_toggle_theme
+        yield "Stop the answer", "and put the message back in the prompt", app.action_cancel
+        yield "Search sessions", "by title and message text", app.action_search_sessions
+        yield "Go to sessions", "rename with F2, delete with Delete", app.action_focus_sessions
+        yield "Toggle sidebar", "more room for the chat", app.action_toggle_sidebar
 
     async def discover(self) -> Hits:
         for text, help_text, run in self.commands():
