@@ -21,13 +21,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import os
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -50,12 +50,6 @@ MINIMAL_APP = (
     "from textual.app import App\nfrom textual.widgets import Static\n"
     "class A(App):\n    def compose(self):\n        yield Static('Agents')\nA().run()\n"
 )
-
-
-def rss_bytes() -> int:
-    """Resident memory of this process now (Linux /proc)."""
-    pages = int(Path("/proc/self/statm").read_text().split()[1])
-    return pages * os.sysconf("SC_PAGE_SIZE")
 
 
 def summary(values: list[float], unit: str = "ms", scale: float = 1000.0) -> str:
@@ -201,7 +195,9 @@ def stored_session(messages: int) -> Path:
     return root
 
 
-async def open_session(workspace: Path, shown: int) -> tuple[float, int]:
+async def open_session(workspace: Path, shown: int, *, trace_memory: bool = False) -> float:
+    """Seconds until the newest message is on screen, or (`trace_memory`) the bytes
+    Python allocated at the peak of the open (tracemalloc; slower, so timed apart)."""
     ws = load_workspace(workspace, tracing=False)
     app = SpringletApp(Backend(ws), agent="shop", local_clipboard=False)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -209,42 +205,38 @@ async def open_session(workspace: Path, shown: int) -> tuple[float, int]:
             await pilot.pause(0.01)
         app.chat.shown_at_open = shown
         gc.collect()
-        rss_before = rss_bytes()
+        if trace_memory:
+            tracemalloc.start()
         start = time.perf_counter()
         app.resume_session("long")
-        # open = the newest message is laid out on screen (Pilot's pause would time out
-        # waiting for 500 mounts to settle)
+        # Pilot's pause would time out waiting for 500 mounts to settle
         while not (shown_now := app.chat.query("UserMessage")) or not shown_now.last().region:
             await asyncio.sleep(0.001)
-        seconds = time.perf_counter() - start
-        grown = rss_bytes() - rss_before
+        result = time.perf_counter() - start
+        if trace_memory:
+            result = float(tracemalloc.get_traced_memory()[1])
+            tracemalloc.stop()
     ws.close()
-    return seconds, grown
+    return result
 
 
 async def bench_long_session(rounds: int) -> None:
     workspace = stored_session(500)
-    windowed: list[tuple[float, int]] = []
-    everything: list[tuple[float, int]] = []
-    for _ in range(rounds):
-        windowed.append(await open_session(workspace, 40))
-        everything.append(await open_session(workspace, 10**6))
-    for name, runs in (("last 40 mounted", windowed), ("all 500 mounted", everything)):
-        print(f"{'500-message session open, ' + name:44} {summary([s for s, _ in runs])}")
+    for what, unit, scale, n in (("open", "ms", 1000.0, rounds), ("memory", "MB", 2**-20, 3)):
+        windowed: list[float] = []
+        everything: list[float] = []
+        for _ in range(n):
+            windowed.append(await open_session(workspace, 40, trace_memory=what == "memory"))
+            everything.append(await open_session(workspace, 10**6, trace_memory=what == "memory"))
         print(
-            f"{'500-message session memory, ' + name:44} "
-            f"{summary([m for _, m in runs], 'MB', 1 / 2**20)}"
+            f"{'500-message session ' + what + ', last 40 mounted':44} "
+            f"{summary(windowed, unit, scale)}"
         )
-    print(
-        ratio_line("open time windowed / all", [s for s, _ in windowed], [s for s, _ in everything])
-    )
-    print(
-        ratio_line(
-            "memory windowed / all",
-            [float(m) for _, m in windowed],
-            [float(m) for _, m in everything],
+        print(
+            f"{'500-message session ' + what + ', all 500 mounted':44} "
+            f"{summary(everything, unit, scale)}"
         )
-    )
+        print(ratio_line(f"{what} windowed / all ({n} rounds)", windowed, everything))
 
 
 def acme_copy() -> Path:

@@ -39,7 +39,7 @@ async def test_a_long_session_mounts_its_last_entries_first(snapshot_app: Any) -
     app = snapshot_app
     entries = [
         entry
-        for i in range(250)
+        for i in range(120)
         for entry in (
             TranscriptEntry("user", f"question {i}"),
             TranscriptEntry("assistant", f"answer {i}"),
@@ -52,7 +52,7 @@ async def test_a_long_session_mounts_its_last_entries_first(snapshot_app: Any) -
         await wait_until(pilot, lambda: bool(app.query(UserMessage)))
         shown = len(app.query(UserMessage)) + len(app.query(Answer))
         assert shown == SHOWN_AT_OPEN
-        assert app.query(UserMessage).last().text == "question 249"
+        assert app.query(UserMessage).last().text == "question 119"
         app.chat.scroll_home(animate=False)  # at the top: the batch before comes in
         await wait_until(pilot, lambda: len(app.query(UserMessage)) == SHOWN_AT_OPEN)
         for _ in range(20):
@@ -60,6 +60,6 @@ async def test_a_long_session_mounts_its_last_entries_first(snapshot_app: Any) -
                 break
             app.query_one("#show-earlier").press()
             await pilot.pause()
-        await wait_until(pilot, lambda: len(app.query(UserMessage)) == 250)
+        await wait_until(pilot, lambda: len(app.query(UserMessage)) == 120)
         assert app.query(UserMessage).first().text == "question 0"
         assert app.conversation.session_id == "long" != SESSION
