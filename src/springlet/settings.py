@@ -78,6 +78,83 @@ class KnowledgeSettings(Spec):
     (announced); `never`: such an agent fails with the `springlet ingest` to run."""
 
 
+KeyList = str | None
+
+
+class TuiKeymap(Spec):
+    """`tui.keymap`: binding id -> keys (Textual names, comma-separated: `ctrl+n,f5`).
+
+    Only the ids below exist; a typo is reported at its line like any unknown key.
+    """
+
+    send: KeyList = None
+    """Send the prompt (default enter)."""
+    cancel: KeyList = None
+    """Stop the running answer and put the prompt back (default escape)."""
+    new_chat: KeyList = None
+    """Start a new session with the current agent (default ctrl+n)."""
+    focus_prompt: KeyList = None
+    """Move the focus to the prompt (default ctrl+l)."""
+    focus_sessions: KeyList = None
+    """Move the focus to the session list (default ctrl+o)."""
+    search_sessions: KeyList = None
+    """Search the sessions (default ctrl+f)."""
+    rename_session: KeyList = None
+    """Rename the highlighted session (default f2)."""
+    delete_session: KeyList = None
+    """Delete the highlighted session (default delete)."""
+    copy_answer: KeyList = None
+    """Copy the last answer (default ctrl+y)."""
+    toggle_theme: KeyList = None
+    """Switch between the light and the dark theme (default ctrl+t)."""
+    toggle_sidebar: KeyList = None
+    """Show or hide the sidebar (default ctrl+g)."""
+    command_palette: KeyList = None
+    """Open the command palette: every agent, session, screen and action (default ctrl+p)."""
+    quit: KeyList = None
+    """Leave the app (default ctrl+q)."""
+    allow_once: KeyList = None
+    """Approval dialog: run the tool this once (default o)."""
+    allow_session: KeyList = None
+    """Approval dialog: run this tool without asking for the rest of the session (default s)."""
+    deny: KeyList = None
+    """Approval dialog: refuse; the model is told (default d)."""
+    copy_full: KeyList = None
+    """Tool card: copy its full arguments and result (default c)."""
+    copy_message: KeyList = None
+    """Answer: copy its text (default y)."""
+    open_source: KeyList = None
+    """Source under an answer: open it in the viewer (default enter)."""
+    close_dialog: KeyList = None
+    """Close a dialog; the approval dialog then denies (default escape)."""
+
+    @field_validator("*")
+    @classmethod
+    def _keys_terminals_deliver(cls, value: KeyList) -> KeyList:
+        if value is None:
+            return value
+        keys = [key.strip() for key in value.split(",")]
+        if not all(keys):
+            raise ValueError(f"'{value}' has an empty key; write keys like 'ctrl+n' or 'f5'")
+        swallowed = [key for key in keys if key.lower() in _SWALLOWED_KEYS]
+        if swallowed:
+            raise ValueError(
+                f"'{swallowed[0]}' never reaches the app in most terminals (or tmux); "
+                "pick another key, e.g. 'f5' or 'ctrl+n'"
+            )
+        return ",".join(keys)
+
+
+_SWALLOWED_KEYS = {"ctrl+enter", "ctrl+return", "ctrl+shift+enter", "ctrl+b"}
+"""Sent as plain enter by most terminals, or taken by tmux (its default prefix)."""
+
+
+class TuiSettings(Spec):
+    """`tui:`: the terminal UI's settings."""
+
+    keymap: TuiKeymap = Field(default_factory=TuiKeymap)
+
+
 class WorkspaceSettings(Spec):
     """Everything in `springlet.yaml`; every key is optional."""
 
@@ -91,3 +168,5 @@ class WorkspaceSettings(Spec):
     collections: list[CollectionSpec] = Field(default_factory=list)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+
+    tui: TuiSettings = Field(default_factory=TuiSettings)

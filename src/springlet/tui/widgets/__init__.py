@@ -1,0 +1,1 @@
+"""Widgets of the terminal UI: they display what they are given and post messages up."""
