@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from springlet.workspace.settings import WorkspaceSettings
 
 from springlet.cli import main
 from springlet.errors import ModelError, ModelReferenceError, ModelUnavailableError
@@ -19,6 +18,7 @@ from springlet.models import resolve
 from springlet.models.language_mix import cjk_share, is_english_only, language_warning
 from springlet.models.multilingual import centre, fuse, fusion_identity, load_centres
 from springlet.models.reference import parse_model_ref
+from springlet.settings import WorkspaceSettings
 from springlet.workspace.knowledge import close_shared_stores
 
 REPO = Path(__file__).resolve().parents[2]
