@@ -13,8 +13,8 @@ The child imports a file's side effects once more (print, files written at impor
 tool modules should not have side effects at import anyway.
 
 Settings (environment): SPRINGLET_TOOL_IMPORT_TIMEOUT_S (default 10) is the time limit
-per vetting; SPRINGLET_CACHE_DIR (default $XDG_CACHE_HOME/springlet or ~/.cache/springlet)
-is where vetted files are remembered.
+per vetting; SPRINGLET_TOOL_VETTING=0 turns vetting off; SPRINGLET_CACHE_DIR (default
+$XDG_CACHE_HOME/springlet or ~/.cache/springlet) is where vetted files are remembered.
 """
 
 from __future__ import annotations
@@ -47,6 +47,8 @@ for index, path in enumerate(sys.argv[2:]):
 
 def vet(paths: list[Path]) -> dict[Path, str]:
     """The files of `paths` that end or hang a process when imported, with what they do."""
+    if not paths or not sys.executable or os.environ.get("SPRINGLET_TOOL_VETTING") == "0":
+        return {}  # no interpreter to start (an embedding host), or turned off
     cache = _cache_dir()
     keys = {path: _key(path) for path in paths}
     todo = [p for p in paths if not _remembered(cache, keys[p])]
