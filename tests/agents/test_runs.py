@@ -400,3 +400,17 @@ def test_dangling_tool_calls_in_memory_are_answered_before_the_next_turn(
     assert [m.type for m in history] == ["system", "human", "ai", "ai", "tool", "human"]
     assert history[4].tool_call_id == "c1"
     assert history[4].content == "Error: this tool call was cancelled before it finished."
+
+
+def test_an_approval_nobody_answers_refuses_the_tool_after_its_timeout(
+    make_workspace: MakeWorkspace,
+) -> None:
+    ws = make_workspace(
+        [ToolCall("refund_order", {"order_id": "A-1", "amount": 5}), Reply("Not refunded.")],
+        "tools: [refund_order]\nadvisors:\n  - approval: {tools: [refund_order], timeout_s: 0.2}\n",
+    )
+    events = list(ws.agent("a").stream("Refund 5 on A-1"))  # ApprovalRequested is ignored
+    [answered] = [e for e in events if isinstance(e, ApprovalAnswered)]
+    assert not answered.approved and "no answer within 0.2 s" in answered.reason
+    finished = events[-1]
+    assert isinstance(finished, RunFinished) and finished.result.text == "Not refunded."

@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from springlet.agents.spec import AgentSpec, ApprovalOptions, MemoryOptions, RetryOptions
+from springlet.agents.spec import (
+    DEFAULT_APPROVAL_TIMEOUT_S,
+    AgentSpec,
+    ApprovalOptions,
+    MemoryOptions,
+    RetryOptions,
+)
 from springlet.errors import SpringletError, WorkspaceError
 
 if TYPE_CHECKING:
@@ -98,6 +104,7 @@ def _middleware(
     from springlet.agents.tool_guard import StepBudget, ToolGuard
 
     approval: set[str] = set()
+    approval_timeout_s = DEFAULT_APPROVAL_TIMEOUT_S
     for tool in tools:
         if (tool.metadata or {}).get("springlet_requires_approval"):
             approval.add(tool.name)
@@ -111,6 +118,7 @@ def _middleware(
                 advisors.append(MemoryWindow(options.window))
         elif isinstance(options, ApprovalOptions):
             approval |= {_tool_name(t) for t in options.tools}
+            approval_timeout_s = options.timeout_s
         elif isinstance(options, RetryOptions):
             if options.tools:
                 advisors.append(
@@ -132,6 +140,7 @@ def _middleware(
         approval_tools=approval,
         timeouts=_timeouts(tools),
         max_repeated_calls=spec.limits.max_repeated_calls,
+        approval_timeout_s=approval_timeout_s,
     )
     budget = StepBudget(spec.limits.max_steps)
     templated = [instructions] if instructions.static_text is None else []

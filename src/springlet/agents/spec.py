@@ -62,10 +62,17 @@ class MemoryOptions(Spec):
     """Keep the last N messages in the model's context (all are stored)."""
 
 
+DEFAULT_APPROVAL_TIMEOUT_S = 300.0
+"""An approval nobody answers (a stream consumer that ignores ApprovalRequested) refuses
+the tool after this long, instead of holding the run forever."""
+
+
 class ApprovalOptions(Spec):
     """`approval:` human approval before the listed tools run."""
 
     tools: list[str] = Field(min_length=1)
+    timeout_s: float = Field(default=DEFAULT_APPROVAL_TIMEOUT_S, gt=0)
+    """How long a request waits for an answer; unanswered, the tool is refused."""
 
 
 class RetryOptions(Spec):

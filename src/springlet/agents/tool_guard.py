@@ -31,6 +31,7 @@ from springlet.agents.events import (
 )
 from springlet.agents.result import ToolCallRecord
 from springlet.agents.run_context import RunContext, current_run
+from springlet.agents.spec import DEFAULT_APPROVAL_TIMEOUT_S
 from springlet.agents.transcript import STEP_LIMIT_PREFIX
 from springlet.tools.calling import ToolStopped
 
@@ -70,11 +71,13 @@ class ToolGuard(AgentMiddleware[AgentState[Any], Any]):
         approval_tools: set[str],
         timeouts: dict[str, float],
         max_repeated_calls: int,
+        approval_timeout_s: float = DEFAULT_APPROVAL_TIMEOUT_S,
     ) -> None:
         super().__init__()
         self.tool_names = tool_names
         self.approval_tools = approval_tools
         self.timeouts = timeouts
+        self.approval_timeout_s = approval_timeout_s
         self.max_repeated_calls = max_repeated_calls
 
     async def awrap_tool_call(
@@ -149,7 +152,11 @@ class ToolGuard(AgentMiddleware[AgentState[Any], Any]):
             if inspect.isawaitable(verdict):
                 verdict = await verdict
             event.approve() if verdict else event.reject()
-        approved, reason = await answer
+        try:
+            approved, reason = await asyncio.wait_for(answer, self.approval_timeout_s)
+        except TimeoutError:
+            approved = False
+            reason = f"no answer within {self.approval_timeout_s:g} s (approval timeout_s)"
         ctx.emit(ApprovalAnswered(ctx.run_id, step, call_id, name, approved, reason))
         if approved:
             return None
