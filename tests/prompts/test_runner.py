@@ -88,3 +88,29 @@ def test_bad_inputs_are_reported_together_before_any_model_call(
     assert "missing required input 'text'" in message
     assert "at least 10" in message
     assert model.calls == []
+
+
+def test_a_prompt_run_is_traced_with_its_model_call(tmp_path: Path) -> None:
+    from springlet.tracing import MemorySink
+
+    register_script("prompt-traced", [Reply("A short summary.")])
+    try:
+        (tmp_path / "prompts").mkdir()
+        (tmp_path / "prompts" / "sum.yaml").write_text(
+            "name: sum\ndescription: Sums up.\nmodel: scripted:prompt-traced\n"
+            "input:\n  text: {type: string}\n"
+            "messages:\n  - role: user\n    content: 'Sum up: {{ text }}'\n"
+        )
+        sink = MemorySink()
+        ws = load_workspace(tmp_path, tracing=sink)
+        assert ws.prompt("sum").run(text="a long story") == "A short summary."
+        assert ws.tracer().flush()
+        spans = sink.spans()
+        [root] = [s for s in spans if s.parent_id is None]
+        assert root.attributes["gen_ai.agent.name"] == "prompt:sum"
+        assert root.attributes["gen_ai.request.model"] == "scripted:prompt-traced"
+        assert root.attributes["springlet.run.output"] == "A short summary."
+        assert any(s.parent_id == root.span_id for s in spans)  # the model call, below it
+        ws.close()
+    finally:
+        unregister_script("prompt-traced")

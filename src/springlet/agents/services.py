@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from springlet.prompts.spec import PromptSpec
     from springlet.rag.retriever import Retriever
     from springlet.tools.decorator import SpringletTool
-    from springlet.tracing import Tracer
 
 
 class Retrievers(Protocol):
@@ -62,8 +61,4 @@ class AgentServices(PromptServices, Protocol):
 
     def retrievers(self) -> Retrievers:
         """The workspace's knowledge collections."""
-        ...
-
-    def tracer(self) -> Tracer:
-        """The tracer that records this workspace's runs (made once; lock-free after)."""
         ...

@@ -72,10 +72,13 @@ class ChatClient:
         settings: WorkspaceSettings | None = None,
         system: str | None = None,
         advisors: tuple[ChatAdvisor, ...] = (),
+        callbacks: list[Any] | None = None,
     ) -> None:
         self.model = _chat_model(model, settings)
         self.default_system = system
         self.default_advisors = advisors
+        self.callbacks = callbacks
+        """LangChain callbacks every model call gets (a trace's recorder, say)."""
 
     def prompt(self, text: str | None = None) -> ChatRequest:
         """A new request; `text` is the user message (or set it with `.user(...)`)."""
@@ -139,13 +142,14 @@ class ChatRequest:
 
         async def terminal(request: ChatRequest) -> AIMessage:
             model: Any = request.client.model
+            config: Any = {"callbacks": request.client.callbacks}
             if request.structured is not None:
                 # constrained decoding where the provider has it; the raw reply is parsed
                 # by us so every provider gets the same validation and retries
                 structured = model.with_structured_output(request.structured, include_raw=True)
-                outcome = await structured.ainvoke(request.to_messages())
+                outcome = await structured.ainvoke(request.to_messages(), config=config)
                 return outcome["raw"]  # type: ignore[no-any-return]
-            return await model.ainvoke(request.to_messages())  # type: ignore[no-any-return]
+            return await model.ainvoke(request.to_messages(), config=config)  # type: ignore[no-any-return]
 
         call_next: CallNext = terminal
         for advisor in reversed(self.chain):
@@ -266,7 +270,8 @@ class StreamResponse:
         request = self.request
         for advisor in request.chain:
             request = await advisor.before(request)
-        async for chunk in request.client.model.astream(request.to_messages()):
+        config: Any = {"callbacks": request.client.callbacks}
+        async for chunk in request.client.model.astream(request.to_messages(), config=config):
             piece = _text(chunk)
             if piece:
                 yield piece

@@ -8,6 +8,7 @@ Returns the answer's text, or the validated object when the prompt declares `out
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -66,12 +67,24 @@ class Prompt:
         from springlet.prompts.chat_client import ChatClient
 
         messages = self.render(**inputs)  # bad inputs fail before any model is resolved
-        call = ChatClient(self.resolved().chat_model).prompt().messages(*messages)
-        if self.spec.output is not None:
-            # validated against the schema; an answer that does not fit is asked for again
-            schema = {"title": f"{self.name}_output", **self.spec.output}
-            return await call.call().aentity(schema)
-        return await call.call().acontent()
+        # resolving may probe Ollama: never on the runtime loop every run shares
+        resolved = self._resolved
+        if resolved is None:
+            resolved = await asyncio.to_thread(self.resolved)
+        scope = self.services.tracer().run(
+            agent=f"prompt:{self.name}", model=str(resolved.ref), input=inputs
+        )
+        async with scope:
+            client = ChatClient(resolved.chat_model, callbacks=scope.callbacks)
+            call = client.prompt().messages(*messages)
+            if self.spec.output is not None:
+                # validated against the schema; an answer that does not fit is asked again
+                schema = {"title": f"{self.name}_output", **self.spec.output}
+                answer: Any = await call.call().aentity(schema)
+            else:
+                answer = await call.call().acontent()
+            scope.finish(output=answer)
+        return answer
 
     def resolved(self) -> ResolvedChatModel:
         """The model this prompt runs on (its own `model:`, else the workspace default)."""

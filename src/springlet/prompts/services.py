@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from springlet.prompts.runner import Prompt
     from springlet.settings import WorkspaceSettings
+    from springlet.tracing import Tracer
 
 
 class PromptServices(Protocol):
@@ -30,4 +31,8 @@ class PromptServices(Protocol):
 
     def prompt(self, name: str) -> Prompt:
         """The runnable prompt called `name` (built once)."""
+        ...
+
+    def tracer(self) -> Tracer:
+        """The tracer that records runs (made once; lock-free after)."""
         ...
