@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 from springlet.tracing import MemorySink, SpanStatus, Tracer
 
@@ -82,3 +83,17 @@ def test_model_timings_come_from_the_model_when_nothing_streamed() -> None:
     attrs = answer_attributes(bare, start_ns=0, first_token_ns=None, end=second // 2)
     assert "springlet.time_to_first_token_ms" not in attrs
     assert attrs["springlet.tokens_per_second"] == 20.0
+
+
+def test_a_workspace_tracer_follows_its_settings(tmp_path: Path) -> None:
+    # one tracer per data dir used to keep the first settings it saw: a reload with a new
+    # redaction field still wrote the field in clear
+    from springlet.settings import RedactionSettings, TracingSettings
+
+    plain = TracingSettings()
+    stricter = TracingSettings(redact=RedactionSettings(fields=["order_id"]))
+    first = Tracer.for_workspace(tmp_path, plain)
+    assert Tracer.for_workspace(tmp_path, plain) is first  # still one per settings
+    second = Tracer.for_workspace(tmp_path, stricter)
+    assert second is not first
+    assert second.redactor is not None and second.redactor.is_sensitive_key("order_id")

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from springlet.tracing.handler import SpanRecorder
 
-_WORKSPACE_TRACERS: dict[Path, Tracer] = {}
+_WORKSPACE_TRACERS: dict[tuple[Path, str], Tracer] = {}
 _RESOLVED_DIRS: dict[Path, Path] = {}
 """Data dirs as given -> resolved: resolving is a filesystem walk, and it happened on
 every run (the tracer is looked up per run)."""
@@ -65,20 +65,25 @@ class Tracer:
         *,
         extra_sinks: Sequence[TraceSink] = (),
     ) -> Tracer:
-        """The workspace's tracer (one per data dir and process; `settings` is a
-        `TracingSettings`). Custom sinks get a tracer of their own next to the store."""
+        """The workspace's tracer (one per data dir, settings and process; `settings` is a
+        `TracingSettings`). Custom sinks get a tracer of their own next to the store.
+
+        Keyed by the settings too: a workspace reloaded with other redaction or
+        retention settings must not keep the first ones it was opened with."""
         if settings is not None and not settings.enabled:
             return cls.disabled()
         given = Path(data_dir)
-        key = _RESOLVED_DIRS.get(given)
-        if key is None:
-            key = _RESOLVED_DIRS[given] = given.resolve()
+        directory = _RESOLVED_DIRS.get(given)
+        if directory is None:
+            directory = _RESOLVED_DIRS[given] = given.resolve()
+        dump = getattr(settings, "model_dump_json", None)
+        key = (directory, dump() if callable(dump) else repr(settings))
         with _WORKSPACE_LOCK:
             cached = _WORKSPACE_TRACERS.get(key)
             if cached is not None and not extra_sinks:
                 return cached
             store = TraceStore.in_dir(
-                key,
+                directory,
                 retention_days=getattr(settings, "retention_days", 30),
                 retention_runs=getattr(settings, "retention_runs", 10_000),
             )
