@@ -28,6 +28,7 @@ from langchain_core.outputs import ChatGenerationChunk
 from langchain_ollama import ChatOllama, OllamaEmbeddings
 from pydantic import Field
 
+from springlet._runtime import process_state
 from springlet.errors import (
     ContextOverflowError,
     ModelError,
@@ -56,6 +57,9 @@ def forget_tool_support() -> None:
     """Forget which models answered "does not support tools" (between tests)."""
     with _tools_lock:
         _without_native_tools.clear()
+
+
+process_state.register("models.ollama_tool_support", forget=forget_tool_support)
 
 
 def estimate_tokens(messages: list[BaseMessage], tools: list[Any] | None = None) -> int:

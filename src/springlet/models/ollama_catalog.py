@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import ollama
 
+from springlet._runtime import process_state
 from springlet.errors import ModelNotFoundError, SpringletError
 from springlet.models.ollama_config import (
     DEFAULT_OLLAMA_HOST,
@@ -121,6 +122,9 @@ def forget_cached_models() -> None:
     """Drop every cached `/api/show` answer (after a pull, or between tests)."""
     with _show_lock:
         _show_cache.clear()
+
+
+process_state.register("models.ollama_catalog", forget=forget_cached_models)
 
 
 def _full_name(name: str) -> str:

@@ -21,6 +21,7 @@ from typing import Any
 from langchain_core.embeddings import Embeddings
 from langchain_core.language_models import BaseChatModel
 
+from springlet._runtime import process_state
 from springlet.errors import (
     ModelCapabilityError,
     ModelError,
@@ -77,6 +78,9 @@ def forget_auto_choice() -> None:
     """Probe the Ollama host again on the next `auto` resolution (tests, a started server)."""
     with _auto_lock:
         _auto_choices.clear()
+
+
+process_state.register("models.auto_choice", forget=forget_auto_choice)
 
 
 def resolve_chat_model(

@@ -24,6 +24,17 @@ from springlet.models.scripted import (
     unregister_script,
 )
 
+
+def reset_process_state() -> None:
+    """Forget springlet's process-wide caches and close what it holds open (the `auto`
+    probe's answer, Ollama's model catalog, shared knowledge stores, workspace tracers):
+    between tests that start or stop servers, or change OLLAMA_HOST. Workspaces opened
+    before should be opened again."""
+    from springlet._runtime import process_state
+
+    process_state.reset()
+
+
 if TYPE_CHECKING:
     from springlet.testing.ollama_server import OllamaTestServer, ServerFaults
 
@@ -40,6 +51,7 @@ __all__ = [
     "ToolCall",
     "register_script",
     "registered_scripts",
+    "reset_process_state",
     "scripted_model",
     "unregister_script",
 ]

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from springlet._runtime import process_state
 from springlet.errors import SpringletError
 from springlet.tracing import spans as a
 from springlet.tracing.pipeline import SpanPipeline
@@ -289,3 +290,16 @@ def exception_attributes(exc: BaseException) -> dict[str, str]:
         "exception.message": str(exc),
         "exception.stacktrace": "".join(traceback.format_exception(exc)),
     }
+
+
+def close_workspace_tracers() -> None:
+    """Write what is queued and close every workspace tracer of this process (the next
+    `for_workspace` opens a new one; workspaces opened before must be opened again)."""
+    with _WORKSPACE_LOCK:
+        tracers = list(_WORKSPACE_TRACERS.values())
+        _WORKSPACE_TRACERS.clear()
+    for tracer in tracers:
+        tracer.close()
+
+
+process_state.register("tracing.workspace_tracers", close=close_workspace_tracers)

@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from springlet._runtime import process_state
 from springlet.errors import NotFoundError, SpringletError
 from springlet.rag.ingest import IngestProgress, IngestReport, ingest_collection
 from springlet.rag.retriever import Retriever
@@ -78,6 +79,9 @@ def close_shared_stores() -> None:
             store.close()
         _stores.clear()
         _servers.clear()
+
+
+process_state.register("knowledge.stores", close=close_shared_stores)
 
 
 class WorkspaceKnowledge:
