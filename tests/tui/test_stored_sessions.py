@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from springlet.tui.app import AgentsLoaded, SessionsLoaded
 from springlet.tui.backend import TranscriptEntry
 from springlet.tui.screens.dialogs import SourceScreen
 from springlet.tui.widgets.chat import SHOWN_AT_OPEN, Answer, UserMessage
+from springlet.tui.widgets.sidebar import Sidebar
 from springlet.tui.widgets.sources import SourceLink
 
 from .conftest import wait_until
@@ -63,3 +65,15 @@ async def test_a_long_session_mounts_its_last_entries_first(snapshot_app: Any) -
         await wait_until(pilot, lambda: len(app.query(UserMessage)) == 120)
         assert app.query(UserMessage).first().text == "question 0"
         assert app.conversation.session_id == "long" != SESSION
+
+
+async def test_a_late_answer_of_a_worker_while_closing_is_no_error(snapshot_app: Any) -> None:  # noqa: F811
+    """Quitting while the session list loads: the list arrives after the widgets are gone."""
+    app = snapshot_app
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_until(pilot, lambda: app.conversation is not None)
+        await app.query_one(Sidebar).remove()  # what closing the app does first
+        app.post_message(SessionsLoaded([]))
+        app.post_message(AgentsLoaded([]))
+        app.refresh_sessions()
+        await pilot.pause(0.1)

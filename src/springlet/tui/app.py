@@ -119,8 +119,14 @@ class SpringletApp(App[None]):
                 continue
         self.post_message(AgentsLoaded(agents))
 
+    def _shown(self) -> bool:
+        """False once the app is closing: a worker's late answer then has nowhere to go."""
+        return bool(self.query(Sidebar)) and bool(self.query(ChatLog))
+
     @on(AgentsLoaded)
     async def _agents_loaded(self, message: AgentsLoaded) -> None:
+        if not self._shown():
+            return
         self.agents = message.agents
         names = [a.name for a in self.agents]
         first = self._first_agent if self._first_agent in names else next(iter(names), None)
@@ -231,8 +237,8 @@ class SpringletApp(App[None]):
     # -- sessions -------------------------------------------------------------------------
 
     def refresh_sessions(self) -> None:
-        search = self.query_one("#session-search", Input).value
-        self._load_sessions(search)
+        if self._shown():
+            self._load_sessions(self.query_one("#session-search", Input).value)
 
     @work(thread=True, exclusive=True, group="sessions")
     def _load_sessions(self, search: str) -> None:
@@ -242,6 +248,8 @@ class SpringletApp(App[None]):
 
     @on(SessionsLoaded)
     def _sessions_loaded(self, message: SessionsLoaded) -> None:
+        if not self._shown():
+            return
         self.session_infos = message.sessions
         self.query_one(Sidebar).show_sessions(message.sessions)
 
@@ -266,6 +274,8 @@ class SpringletApp(App[None]):
 
     @on(TranscriptLoaded)
     async def _transcript_loaded(self, message: TranscriptLoaded) -> None:
+        if not self._shown():
+            return
         transcript = message.transcript
         agent = transcript.agent or (self.conversation.agent if self.conversation else None)
         if agent is None:
