@@ -190,8 +190,12 @@ def test_ctrl_c_in_the_cli_still_stops_it_while_a_tool_runs(fault_ws: FaultWorks
     )
     try:
         assert child.stderr is not None
-        line = child.stderr.readline()  # "-> hangs(x='1')": the tool is running
-        assert "hangs" in line
+        # wait for "-> hangs(x='1')", the tool running (a line before it, say a warning
+        # naming tools/hangs.py, would send the signal too early)
+        seen = []
+        while not (line := child.stderr.readline()).lstrip().startswith("-> hangs("):
+            seen.append(line)
+            assert line, f"the CLI ended before the tool ran: {seen}"
         time.sleep(0.3)
         child.send_signal(signal.SIGINT)
         _, err = child.communicate(timeout=20)
