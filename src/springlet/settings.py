@@ -73,9 +73,12 @@ class TracingSettings(Spec):
 class KnowledgeSettings(Spec):
     """How the workspace's knowledge collections are kept."""
 
-    auto_ingest: Literal["first_use", "never"] = "first_use"
-    """`first_use`: a collection never ingested is ingested when an agent first needs it
-    (announced); `never`: such an agent fails with the `springlet ingest` to run."""
+    auto_ingest: Literal["missing", "always", "never"] = "missing"
+    """When an agent first needs a collection (once per process): `missing` ingests it if
+    it was never ingested; `always` also brings a stale index up to date (incremental:
+    unchanged files cost nothing); `never` leaves it to `springlet ingest` (an agent on a
+    collection never ingested then fails with the command to run). Announced when it
+    ingests."""
 
 
 KeyList = str | None

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
-from springlet import Workspace
+from springlet import Workspace, load_workspace
 from springlet.agents.events import RetrievalDone, RunFinished
 from springlet.testing import Reply, ToolCall
 from springlet.workspace.knowledge import WorkspaceKnowledge
@@ -105,3 +106,20 @@ def test_auto_ingest_never_leaves_the_collection_to_the_user(
     result = ws.agent("a").run("How do I reset?")
     assert not result.ok
     assert "has not been ingested yet" in (result.error or "")
+
+
+def test_auto_ingest_always_brings_a_stale_index_up_to_date(
+    make_workspace: MakeWorkspace, tmp_path: Path
+) -> None:
+    def respond(messages: list[Any], tools: Any) -> Reply:
+        return Reply("new" if "descale" in str(messages[0].content) else "old")
+
+    files = {**FILES, "springlet.yaml": "knowledge: {auto_ingest: always}\n"}
+    knowledge_workspace(make_workspace, respond, "knowledge:\n  - collection: manual\n")
+    (tmp_path / "ws" / "springlet.yaml").write_text(files["springlet.yaml"])
+    (tmp_path / "ws" / "knowledge" / "manual" / "reset.md").write_text(
+        "# Reset\n\nTo reset, descale the kettle first, then hold the power button.\n"
+    )
+    fresh = load_workspace(tmp_path / "ws", tracing=False)  # the file changed since ingest
+    assert fresh.agent("a").run("How do I reset the power button?").text == "new"
+    fresh.close()

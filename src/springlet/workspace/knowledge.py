@@ -96,11 +96,12 @@ class WorkspaceKnowledge:
     ) -> None:
         self.loaded = loaded
         self._resolve = resolve
-        # agents ingest a collection they need that was never ingested (unless the
-        # workspace says `auto_ingest: never`); `springlet search` and the like do not
-        self._ingest_on_first_use = (
-            ingest_on_first_use and loaded.settings.knowledge.auto_ingest == "first_use"
+        # agents ingest a collection they need on first use as `knowledge.auto_ingest`
+        # says; `springlet search` and the like never do
+        self._auto_ingest = (
+            loaded.settings.knowledge.auto_ingest if ingest_on_first_use else "never"
         )
+        self._checked: set[str] = set()
         self._embedders: dict[str, ResolvedEmbeddings] = {}
         self._lock = threading.Lock()
 
@@ -168,22 +169,31 @@ class WorkspaceKnowledge:
             progress=progress,
         )
 
+    def _ingest_on_first_use(self, spec: CollectionSpec) -> None:
+        if self._auto_ingest == "never":
+            return
+        with self._lock:
+            if spec.name in self._checked:
+                return
+            self._checked.add(spec.name)
+        if self.store(spec).pinned_embedder(spec.name) is None:
+            _announce(spec.name, "has never been ingested: ingesting it now")
+            report = self.ingest(spec.name)
+            log.warning(
+                "collection '%s': %d files, %d chunks", spec.name, report.files, report.chunks
+            )
+        elif self._auto_ingest == "always":
+            report = self.ingest(spec.name)  # incremental: quiet when nothing changed
+            if report.changed or report.deleted:
+                _announce(spec.name, f"{report.changed + report.deleted} changed files re-ingested")
+
     def retriever(self, name: str) -> Retriever:
-        """A retriever over `name`. For agents, a collection never ingested is ingested
-        first, unless the workspace says `knowledge: {auto_ingest: never}` (then the query
-        fails with the command to run)."""
+        """A retriever over `name`. For agents, the collection is first ingested as
+        `knowledge.auto_ingest` says (see KnowledgeSettings): by default when it was never
+        ingested."""
         spec = self.collection(name)
         resolved = self.embedder(spec)
-        if self._ingest_on_first_use and self.store(spec).pinned_embedder(spec.name) is None:
-            log.warning(
-                "collection '%s' has never been ingested: ingesting it now (once; set "
-                "`knowledge: {auto_ingest: never}` in springlet.yaml to ingest by hand)",
-                name,
-            )
-            report = self.ingest(name)
-            log.warning(
-                "collection '%s': %d files, %d chunks indexed", name, report.files, report.chunks
-            )
+        self._ingest_on_first_use(spec)
         return Retriever(
             self.store(spec),
             spec.name,
@@ -191,6 +201,15 @@ class WorkspaceKnowledge:
             _info(resolved),
             description=spec.description,
         )
+
+
+def _announce(collection: str, what: str) -> None:
+    log.warning(
+        "collection '%s' %s (`knowledge: {auto_ingest: never}` in springlet.yaml leaves "
+        "ingesting to `springlet ingest`)",
+        collection,
+        what,
+    )
 
 
 def _info(resolved: ResolvedEmbeddings) -> EmbedderInfo:
