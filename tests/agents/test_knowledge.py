@@ -123,3 +123,22 @@ def test_auto_ingest_always_brings_a_stale_index_up_to_date(
     fresh = load_workspace(tmp_path / "ws", tracing=False)  # the file changed since ingest
     assert fresh.agent("a").run("How do I reset the power button?").text == "new"
     fresh.close()
+
+
+def test_a_stale_index_gives_one_warning_with_the_count_and_the_command(
+    make_workspace: MakeWorkspace, tmp_path: Path, caplog: Any
+) -> None:
+    knowledge_workspace(make_workspace, [Reply("x")] * 2, "knowledge:\n  - collection: manual\n")
+    manual = tmp_path / "ws" / "knowledge" / "manual"
+    (manual / "reset.md").write_text("# Reset\n\nUnplug it.\n")
+    (manual / "new.md").write_text("# New\n\nA new page.\n")
+    fresh = load_workspace(tmp_path / "ws", tracing=False)
+    with caplog.at_level("WARNING", logger="springlet.knowledge"):
+        fresh.agent("a").run("How do I reset?")
+        fresh.agent("a").run("And again?")
+    warnings = [r.getMessage() for r in caplog.records if "changed since" in r.getMessage()]
+    assert warnings == [
+        "collection 'manual': 2 files changed since it was ingested; run `springlet ingest "
+        "manual` (or set `knowledge: {auto_ingest: always}`)"
+    ]
+    fresh.close()

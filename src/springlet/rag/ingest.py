@@ -106,6 +106,23 @@ def _file_hash(file: SourceFile, spec: CollectionSpec) -> str:
     return digest.hexdigest()
 
 
+def stale_files(
+    spec: CollectionSpec,
+    root: Path,
+    indexed: dict[str, str],
+    hash_of: Callable[[SourceFile, CollectionSpec], str] = _file_hash,
+) -> int:
+    """How many files an ingest of `spec` would change: new, changed or deleted since the
+    index (`indexed`: path -> content hash, as the store keeps it) was built."""
+    try:
+        files = discover_files(spec, root)
+    except SpringletError:  # a source path that is gone: everything indexed is stale
+        return len(indexed)
+    on_disk = {f.relative: f for f in files}
+    stale = len(set(indexed) - set(on_disk))
+    return stale + sum(1 for rel, f in on_disk.items() if indexed.get(rel) != hash_of(f, spec))
+
+
 def _text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 

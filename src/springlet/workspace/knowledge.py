@@ -182,10 +182,30 @@ class WorkspaceKnowledge:
             log.warning(
                 "collection '%s': %d files, %d chunks", spec.name, report.files, report.chunks
             )
+        elif self._auto_ingest == "missing":
+            self._warn_if_stale(spec)
         elif self._auto_ingest == "always":
             report = self.ingest(spec.name)  # incremental: quiet when nothing changed
             if report.changed or report.deleted:
                 _announce(spec.name, f"{report.changed + report.deleted} changed files re-ingested")
+
+    def _warn_if_stale(self, spec: CollectionSpec) -> None:
+        from springlet.rag.ingest import stale_files
+
+        store = self.store(spec)
+        pinned = store.pinned_embedder(spec.name)
+        if pinned is None:
+            return
+        stale = stale_files(spec, self.loaded.root, store.indexed_files(pinned[0]))
+        if stale:
+            log.warning(
+                "collection '%s': %d file%s changed since it was ingested; run `springlet "
+                "ingest %s` (or set `knowledge: {auto_ingest: always}`)",
+                spec.name,
+                stale,
+                "s" if stale != 1 else "",
+                spec.name,
+            )
 
     def retriever(self, name: str) -> Retriever:
         """A retriever over `name`. For agents, the collection is first ingested as

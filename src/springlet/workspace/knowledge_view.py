@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from springlet.rag.ingest import IngestProgress as _FileProgress
-from springlet.rag.ingest import IngestReport, discover_files, ingest_collection
+from springlet.rag.ingest import IngestReport, ingest_collection, stale_files
 from springlet.rag.ingest import _file_hash as file_hash  # the one hash ingest compares
 
 if TYPE_CHECKING:
@@ -197,16 +197,7 @@ class Knowledge:
         )
 
     def _stale(self, spec: CollectionSpec, indexed: dict[str, str]) -> int:
-        try:
-            files = discover_files(spec, self.loaded.root)
-        except Exception:  # a source path that is gone: everything indexed is stale
-            return len(indexed)
-        on_disk = {f.relative: f for f in files}
-        stale = len(set(indexed) - set(on_disk))
-        for relative, file in on_disk.items():
-            if indexed.get(relative) != self._hash(file, spec):
-                stale += 1
-        return stale
+        return stale_files(spec, self.loaded.root, indexed, hash_of=self._hash)
 
     def _hash(self, file: Any, spec: CollectionSpec) -> str:
         stat = file.path.stat()
