@@ -65,3 +65,36 @@ def test_orders_agent_answers_offline_with_a_tool_call(acme: Path) -> None:
     shown = springlet("traces", "show", result["run_id"], workspace=acme)
     assert shown.returncode == 0, shown.stderr
     assert "get_order_status" in shown.stdout
+
+
+def test_the_next_steps_springlet_init_prints_work_as_printed(tmp_path: Path) -> None:
+    import shlex
+
+    env = {**os.environ, "OLLAMA_HOST": "http://127.0.0.1:9"}
+    done = subprocess.run(
+        [sys.executable, "-m", "springlet", "init", "my-ws"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    steps = [
+        line.split("next:", 1)[-1].strip()
+        for line in done.stdout.splitlines()
+        if line.strip().startswith(("next:", "springlet "))
+    ]
+    assert len(steps) >= 2 and all(step.startswith("springlet ") for step in steps)
+    for step in steps:  # the collection the agent needs was never ingested: first use does it
+        args = shlex.split(step)[1:]
+        ran = subprocess.run(
+            [sys.executable, "-m", "springlet", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=600,
+        )
+        assert ran.returncode == 0, f"{step}\n{ran.stdout}\n{ran.stderr}"
+        assert "Traceback" not in ran.stderr
