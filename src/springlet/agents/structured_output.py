@@ -9,7 +9,6 @@ call, so the stored conversation keeps only the answer that fit.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
@@ -18,13 +17,9 @@ from langchain.agents.structured_output import StructuredOutputValidationError
 from langchain_core.messages import AIMessage, AnyMessage, HumanMessage
 
 from springlet.agents.text_tool_calls import as_tool_call_message
-from springlet.errors import ModelError
+from springlet.models.structured import StructuredOutputError, json_of, schema_problem
 
 ModelHandler = Callable[[ModelRequest], Awaitable[ModelResponse]]
-
-
-class StructuredAnswerError(ModelError):
-    """The model's answer did not fit the output schema, even after retries."""
 
 
 class StructuredAnswer(AgentMiddleware[AgentState[Any], Any]):
@@ -34,9 +29,7 @@ class StructuredAnswer(AgentMiddleware[AgentState[Any], Any]):
         self, schema: dict[str, Any], *, retries: int = 2, tool_names: Iterable[str] = ()
     ) -> None:
         super().__init__()
-        import jsonschema
-
-        self.validator = jsonschema.Draft202012Validator(schema)
+        self.schema = schema
         self.retries = retries
         self.tool_names = tuple(tool_names)
 
@@ -60,7 +53,7 @@ class StructuredAnswer(AgentMiddleware[AgentState[Any], Any]):
                     return ModelResponse(result=response.result, structured_response=value)
                 answer, problem = list(response.result), found
             if attempt == self.retries:
-                raise StructuredAnswerError(
+                raise StructuredOutputError(
                     f"the model's answer does not fit the output schema after "
                     f"{self.retries + 1} attempts: {problem}",
                     hint="simplify `output`, or use a model that follows JSON schemas",
@@ -73,25 +66,15 @@ class StructuredAnswer(AgentMiddleware[AgentState[Any], Any]):
         A model without native structured output may answer JSON as text: parse it."""
         value = response.structured_response
         if value is None:
-            text = _last_ai(response).text.strip()
-            text = text.removeprefix("```json").removeprefix("```").removesuffix("```")
             try:
-                value = json.loads(text)
-            except json.JSONDecodeError as exc:
-                return None, f"it is not valid JSON ({exc.msg} at char {exc.pos})"
+                value = json_of(_last_ai(response).text)
+            except StructuredOutputError as exc:
+                return None, str(exc)
         return value, self.problem(value)
 
     def problem(self, value: Any) -> str | None:
         """What is wrong with `value` for the schema; None when it fits (or is absent)."""
-        if value is None:
-            return None
-        if hasattr(value, "model_dump"):
-            value = value.model_dump()
-        error = next(iter(self.validator.iter_errors(value)), None)
-        if error is None:
-            return None
-        where = "/".join(str(p) for p in error.absolute_path)
-        return f"{where}: {error.message}" if where else error.message
+        return None if value is None else schema_problem(value, self.schema)
 
 
 def _last_ai(response: ModelResponse) -> AIMessage:

@@ -12,17 +12,16 @@ from typing import TYPE_CHECKING, Any
 
 from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
 from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
-from langchain_core.utils.function_calling import convert_to_json_schema
 from pydantic import BaseModel
 
-from springlet.errors import ModelError
+from springlet.models.structured import (
+    StructuredOutputError as StructuredOutputError,
+)
+from springlet.models.structured import schema_of as schema_of
+from springlet.models.structured import schema_problem
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
-
-
-class StructuredOutputError(ModelError):
-    """The model's JSON did not parse or did not match the schema."""
 
 
 def response_format_schema(response_format: Any) -> dict[str, Any] | None:
@@ -46,19 +45,9 @@ def response_format_schema(response_format: Any) -> dict[str, Any] | None:
     return response_format
 
 
-def schema_of(schema: dict[str, Any] | type) -> dict[str, Any]:
-    """A JSON schema for a pydantic class, a TypedDict, or a JSON schema dict."""
-    if isinstance(schema, type) and issubclass(schema, BaseModel):
-        return schema.model_json_schema()
-    if isinstance(schema, dict) and "type" in schema:
-        return schema
-    return dict(convert_to_json_schema(schema))
-
-
 def validated_json(text: str, schema: dict[str, Any], *, what: str) -> Any:
-    """`text` parsed as JSON and validated against `schema`, or `StructuredOutputError`."""
-    from jsonschema import Draft202012Validator
-
+    """`text` parsed as JSON and validated against `schema`, or `StructuredOutputError`
+    with the fix that fits a grammar-constrained small model."""
     try:
         value = json.loads(text)
     except json.JSONDecodeError as error:
@@ -66,13 +55,10 @@ def validated_json(text: str, schema: dict[str, Any], *, what: str) -> Any:
             f"the embedded model's JSON for {what} is incomplete ({error.msg}): {text[:200]!r}",
             hint="raise num_predict, or simplify the schema (fewer or shorter fields)",
         ) from error
-    errors = sorted(Draft202012Validator(schema).iter_errors(value), key=str)
-    if errors:
-        first = errors[0]
-        where = "/".join(str(p) for p in first.absolute_path) or "(top level)"
+    problem = schema_problem(value, schema)
+    if problem is not None:
         raise StructuredOutputError(
-            f"the embedded model's JSON for {what} does not match the schema at {where}: "
-            f"{first.message}",
+            f"the embedded model's JSON for {what} does not match the schema: {problem}",
             hint="simplify the schema, or use a larger model",
         )
     return value

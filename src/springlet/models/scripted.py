@@ -319,18 +319,9 @@ def estimate_usage(
 
 def parse_structured(message: AIMessage, schema: dict[str, Any] | type) -> Any:
     """A reply's JSON (or its first tool call's arguments) validated into `schema`."""
-    if message.tool_calls:
-        data: Any = message.tool_calls[0]["args"]
-    else:
-        text = message.content if isinstance(message.content, str) else str(message.content)
-        text = text.strip().removeprefix("```json").removeprefix("```").removesuffix("```")
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"the scripted reply is not JSON: {text[:80]!r}") from exc
-    if isinstance(schema, type) and issubclass(schema, BaseModel):
-        return schema.model_validate(data)
-    return data
+    from springlet.models.structured import data_of, validated
+
+    return validated(data_of(message), schema)
 
 
 # -- named scripts: `scripted:NAME` --------------------------------------------------------

@@ -25,7 +25,6 @@ async ones on springlet's runtime loop.
 
 from __future__ import annotations
 
-import json
 import queue
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -221,25 +220,10 @@ def _user_turn(request: ChatRequest) -> list[BaseMessage]:
 
 def parse_entity(reply: AIMessage, schema: Any) -> Any:
     """The reply's JSON (text, or first tool call's arguments) validated into `schema`;
-    ValueError (pydantic's ValidationError is one) says what is wrong."""
-    if reply.tool_calls:
-        data: Any = reply.tool_calls[0]["args"]
-    else:
-        text = _text(reply).strip().removeprefix("```json").removeprefix("```")
-        text = text.removesuffix("```").strip()
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"not JSON ({exc.msg} at char {exc.pos}): {text[:80]!r}") from None
-    if isinstance(schema, dict):
-        import jsonschema
+    StructuredOutputError (a ValueError) says what is wrong."""
+    from springlet.models.structured import data_of, validated
 
-        try:
-            jsonschema.validate(data, schema)
-        except jsonschema.ValidationError as exc:
-            raise ValueError(exc.message) from None
-        return data
-    return schema.model_validate(data)
+    return validated(data_of(reply), schema)
 
 
 @dataclass(frozen=True)
