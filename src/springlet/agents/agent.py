@@ -12,6 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from springlet._runtime.messages import text_of
 from springlet.agents.events import (
     ModelMessage,
     ModelToken,
@@ -27,7 +28,6 @@ from springlet.agents.transcript import (
     STEP_LIMIT_PREFIX,
     message_dicts,
     repair_dangling_tool_calls,
-    text_of,
 )
 from springlet.errors import SpringletError
 

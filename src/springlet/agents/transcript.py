@@ -7,20 +7,10 @@ from typing import Any
 
 from langchain_core.messages import AIMessage, BaseMessage, ToolMessage
 
+from springlet._runtime.messages import text_of
+
 STEP_LIMIT_PREFIX = "Model call limit reached"
 """How the step budget words the answer that ends a run at limits.max_steps."""
-
-
-def text_of(content: Any) -> str:
-    """The text of a message's content (a string, or a list of content blocks)."""
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        parts = [
-            block.get("text", "") if isinstance(block, dict) else str(block) for block in content
-        ]
-        return "".join(parts)
-    return str(content)
 
 
 def message_dicts(messages: list[BaseMessage]) -> list[dict[str, Any]]:

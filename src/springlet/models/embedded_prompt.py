@@ -19,21 +19,14 @@ from langchain_core.messages import (
     ToolMessage,
 )
 
+from springlet._runtime.messages import text_of
+
 Turn = dict[str, str]
 
 
 def message_text(message: BaseMessage) -> str:
     """The text of a message, whether its content is a string or a list of blocks."""
-    content = message.content
-    if isinstance(content, str):
-        return content
-    parts: list[str] = []
-    for block in content:
-        if isinstance(block, str):
-            parts.append(block)
-        elif isinstance(block, dict) and block.get("type") == "text":
-            parts.append(str(block.get("text", "")))
-    return "".join(parts)
+    return text_of(message.content)
 
 
 def to_turns(messages: Sequence[BaseMessage], *, system_extra: str = "") -> list[Turn]:

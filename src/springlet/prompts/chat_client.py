@@ -31,6 +31,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from springlet._runtime import runtime_loop
+from springlet._runtime.messages import text_of
 from springlet.errors import ModelError
 from springlet.prompts.template import render
 
@@ -265,10 +266,7 @@ class StreamResponse:
 
 
 def _text(message: Any) -> str:
-    content = message.content
-    if isinstance(content, str):
-        return content
-    return "".join(b.get("text", "") if isinstance(b, dict) else str(b) for b in content)
+    return text_of(message.content)
 
 
 def _chat_model(

@@ -297,7 +297,7 @@ def _timestamp(value: Any) -> datetime | None:
 
 
 def _text(message: BaseMessage) -> str:
-    from springlet.agents.transcript import text_of
+    from springlet._runtime.messages import text_of
 
     return text_of(message.content)
 

@@ -83,7 +83,7 @@ def build_transcript(
 def _entries(
     messages: Sequence[BaseMessage], results: dict[str, Any], runs: Any, store: TraceStore | None
 ) -> tuple[TranscriptEntry, ...]:
-    from springlet.agents.transcript import text_of
+    from springlet._runtime.messages import text_of
 
     called: set[str] = set()
     turn = _Turn()
@@ -120,7 +120,7 @@ def _next_turn(runs: Any, user_text: str, store: TraceStore | None) -> _Turn:
 
 
 def _call(call: dict[str, Any], result: Any, turn: _Turn) -> ToolCallRecord:
-    from springlet.agents.transcript import text_of
+    from springlet._runtime.messages import text_of
 
     call_id = str(call.get("id") or "")
     text = None if result is None else text_of(result.content)
