@@ -83,3 +83,11 @@ def test_signature_problems_are_explained() -> None:
 def test_timeout_must_be_positive() -> None:
     with pytest.raises(ValueError, match="timeout_s must be positive"):
         tool(timeout_s=0)
+
+
+def test_model_facing_tool_names_keep_only_what_tool_call_apis_accept() -> None:
+    from springlet.tools.names import model_tool_name
+
+    assert model_tool_name("summarize.v2") == "summarize_v2"
+    assert model_tool_name("front-desk") == "front-desk"
+    assert model_tool_name("翻译 tool") == "___tool"

@@ -7,7 +7,6 @@ context, never in the graph.
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING, Any
 
 from springlet.agents.spec import (
@@ -18,6 +17,7 @@ from springlet.agents.spec import (
     RetryOptions,
 )
 from springlet.errors import SpringletError, WorkspaceError
+from springlet.tools.names import model_tool_name
 
 if TYPE_CHECKING:
     from langchain_core.tools import BaseTool
@@ -117,7 +117,7 @@ def _middleware(
             if options.window:
                 advisors.append(MemoryWindow(options.window))
         elif isinstance(options, ApprovalOptions):
-            approval |= {_tool_name(t) for t in options.tools}
+            approval |= {model_tool_name(t) for t in options.tools}
             approval_timeout_s = options.timeout_s
         elif isinstance(options, RetryOptions):
             if options.tools:
@@ -198,18 +198,13 @@ def _response_format(services: AgentServices, spec: AgentSpec) -> dict[str, Any]
     return {"title": f"{spec.name}_answer", **schema}
 
 
-def _tool_name(name: str) -> str:
-    """Model-facing tool names allow letters, digits, `_` and `-` only."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", name)
-
-
 def _resolve_tool(services: AgentServices, spec: AgentSpec, kind: str, name: str) -> BaseTool:
     if kind == "python":
         return services.python_tool(name).as_langchain()
     if kind == "prompt":
         from springlet.prompts.as_tool import prompt_tool
 
-        return prompt_tool(services, name, _tool_name(name))
+        return prompt_tool(services, name, model_tool_name(name))
     from springlet.agents.as_tool import agent_tool
 
-    return agent_tool(services, name, _tool_name(name))
+    return agent_tool(services, name, model_tool_name(name))

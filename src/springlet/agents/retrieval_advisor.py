@@ -28,7 +28,6 @@ What it does on each user turn:
 from __future__ import annotations
 
 import asyncio
-import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NotRequired
@@ -209,7 +208,9 @@ def _with_context(request: ModelRequest[Any]) -> ModelRequest[Any]:
 
 def tool_name(collection: str) -> str:
     """`search_<collection>`, with characters tool-call APIs reject replaced by `_`."""
-    return "search_" + re.sub(r"[^A-Za-z0-9_-]", "_", collection)
+    from springlet.tools.names import model_tool_name
+
+    return "search_" + model_tool_name(collection)
 
 
 def search_tool(

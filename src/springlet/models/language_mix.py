@@ -15,7 +15,10 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+CJK_CHARACTER = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
+"""One Chinese, Japanese (kana) or Korean character, or a CJK compatibility ideograph: the
+regex `cjk_share` counts with and the knowledge stores split words on."""
+_CJK = re.compile(CJK_CHARACTER)
 
 MOSTLY = 0.5
 """Share of CJK letters above which a collection counts as mostly CJK."""

@@ -33,6 +33,7 @@ from typing import Any
 
 import numpy as np
 
+from springlet.models.language_mix import CJK_CHARACTER
 from springlet.rag.splitting import Chunk
 from springlet.rag.sqlite_connect import connect
 from springlet.rag.store_protocol import (
@@ -59,7 +60,7 @@ RECOVER_HINT = (
     "(the index is derived from the knowledge files; nothing else is lost)"
 )
 
-_CJK = re.compile(r"([\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff])")
+_CJK = re.compile(f"({CJK_CHARACTER})")
 
 _JSON_IDS = "(SELECT value FROM json_each(?))"
 """SQL for "one of the ids in this JSON array parameter" (no limit on how many)."""
