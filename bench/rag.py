@@ -34,7 +34,7 @@ from springlet.rag.loaders import load_file
 from springlet.rag.retriever import Retriever
 from springlet.rag.spec import CollectionSpec
 from springlet.rag.splitting import Chunk, split_sections
-from springlet.rag.store import EmbedderInfo, FileChunks, KnowledgeStore
+from springlet.rag.store import EmbedderInfo, FileChunks, SqliteKnowledgeStore
 from springlet.rag.store_protocol import KnowledgeBackend
 
 OpenStore = Callable[[], Any]
@@ -99,7 +99,7 @@ def bench_ingest(files: int) -> None:
             for c in split_sections(load_file(path, path.name), spec.splitter)
         ]
         embeddings.embed_array(texts[:32])  # load the model outside both timings
-        store = KnowledgeStore(root / "knowledge.sqlite")
+        store = SqliteKnowledgeStore(root / "knowledge.sqlite")
         raw_s, ingest_s, inside = [], [], []
         for _ in range(REPEATS):  # interleaved, best of: the CPU is shared and noisy
             start = time.perf_counter()
@@ -190,7 +190,7 @@ def _percentiles(samples: list[float]) -> str:
 @contextmanager
 def _sqlite_store() -> Iterator[KnowledgeBackend]:
     with tempfile.TemporaryDirectory() as tmp:
-        store = KnowledgeStore(Path(tmp) / "knowledge.sqlite")
+        store = SqliteKnowledgeStore(Path(tmp) / "knowledge.sqlite")
         yield store
         store.close()
 

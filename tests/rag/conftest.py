@@ -26,7 +26,7 @@ from springlet.models.hashed_embeddings import HashedEmbeddings
 from springlet.rag.ingest import IngestReport, ingest_collection
 from springlet.rag.retriever import Retriever
 from springlet.rag.spec import CollectionSpec
-from springlet.rag.store import EmbedderInfo, KnowledgeStore
+from springlet.rag.store import EmbedderInfo, SqliteKnowledgeStore
 from springlet.rag.store_protocol import KnowledgeBackend
 
 BACKENDS = ["sqlite", pytest.param("pgvector", marks=pytest.mark.integration)]
@@ -45,7 +45,7 @@ class Backend:
     def open(self) -> KnowledgeBackend:
         """A new store on this location (a second one sees the first one's writes)."""
         if self.kind == "sqlite":
-            return KnowledgeStore(Path(self.location))
+            return SqliteKnowledgeStore(Path(self.location))
         from springlet.rag.pg_connect import pg_target
         from springlet.rag.pgvector_store import PgVectorStore
 

@@ -98,7 +98,7 @@ import sys, time
 from pathlib import Path
 from springlet.rag.ingest import ingest_collection
 from springlet.rag.spec import CollectionSpec
-from springlet.rag.store import EmbedderInfo, KnowledgeStore
+from springlet.rag.store import EmbedderInfo, SqliteKnowledgeStore
 from springlet.models.hashed_embeddings import HashedEmbeddings
 
 
@@ -108,7 +108,7 @@ def open_store(location):
         from springlet.rag.pgvector_store import PgVectorStore
 
         return PgVectorStore(pg_target(location, "docs"))
-    return KnowledgeStore(Path(location))
+    return SqliteKnowledgeStore(Path(location))
 
 class Slow(HashedEmbeddings):
     def embed_documents(self, texts):

@@ -50,7 +50,7 @@ __all__ = [
     "EmbedderInfo",
     "EmbedderMismatchError",
     "FileChunks",
-    "KnowledgeStore",
+    "SqliteKnowledgeStore",
     "fts_match",
     "lexical_body",
 ]
@@ -110,7 +110,7 @@ def fts_match(terms: Sequence[str]) -> str:
     return " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
 
 
-class KnowledgeStore:
+class SqliteKnowledgeStore:
     """All collections of one workspace in one SQLite file (thread-safe)."""
 
     def __init__(self, path: Path | str) -> None:

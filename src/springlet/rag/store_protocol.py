@@ -1,6 +1,6 @@
 """What ingest and retrieval need from a knowledge store, and the types they share.
 
-Two stores implement `KnowledgeBackend`: the embedded `KnowledgeStore` (one SQLite file,
+Two stores implement `KnowledgeBackend`: the embedded `SqliteKnowledgeStore` (one SQLite file,
 sqlite-vec + FTS5; `springlet.rag.store`) and `PgVectorStore` (PostgreSQL + pgvector, for
 teams that outgrow one file; `springlet.rag.pgvector_store`). Both keep the same promises:
 

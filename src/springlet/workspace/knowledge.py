@@ -24,7 +24,7 @@ from springlet.errors import NotFoundError, SpringletError
 from springlet.rag.ingest import IngestProgress, IngestReport, ingest_collection
 from springlet.rag.retriever import Retriever
 from springlet.rag.spec import CollectionSpec
-from springlet.rag.store import KnowledgeStore
+from springlet.rag.store import SqliteKnowledgeStore
 from springlet.rag.store_protocol import EmbedderInfo, KnowledgeBackend
 
 log = logging.getLogger("springlet.knowledge")
@@ -39,18 +39,18 @@ if TYPE_CHECKING:
 
 STORE_FILE = "knowledge.sqlite"
 
-_stores: dict[Path, KnowledgeStore] = {}
+_stores: dict[Path, SqliteKnowledgeStore] = {}
 _servers: dict[str, KnowledgeBackend] = {}
 _stores_lock = threading.Lock()
 
 
-def shared_store(path: Path) -> KnowledgeStore:
+def shared_store(path: Path) -> SqliteKnowledgeStore:
     """One open store per database file and process."""
     key = path.resolve()
     with _stores_lock:
         store = _stores.get(key)
         if store is None:
-            store = _stores[key] = KnowledgeStore(key)
+            store = _stores[key] = SqliteKnowledgeStore(key)
         return store
 
 
