@@ -16,6 +16,7 @@ from springlet.models.reference import (
 )
 from springlet.rag.spec import CollectionSpec
 from springlet.spec_base import Spec
+from springlet.tools.mcp_spec import McpServerName, McpServerSpec
 
 
 class OllamaSettings(Spec):
@@ -171,5 +172,7 @@ class WorkspaceSettings(Spec):
     collections: list[CollectionSpec] = Field(default_factory=list)
     tracing: TracingSettings = Field(default_factory=TracingSettings)
     knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
+    mcp_servers: dict[McpServerName, McpServerSpec] = Field(default_factory=dict)
+    """MCP servers the agents use by name (`tools: [{mcp: NAME}]`), started on first use."""
 
     tui: TuiSettings = Field(default_factory=TuiSettings)

@@ -15,30 +15,52 @@ NAME_PATTERN = r"^[A-Za-z_][A-Za-z0-9_.-]*$"
 
 
 class ToolRef(Spec):
-    """One entry of an agent's `tools:`: a Python tool, a prompt, or another agent."""
+    """One entry of an agent's `tools:`: a Python tool, a prompt, another agent, or the
+    tools of an MCP server (`mcp: NAME`, with optional include / exclude / prefix)."""
 
-    kind: Literal["python", "prompt", "agent"]
+    kind: Literal["python", "prompt", "agent", "mcp"]
     name: str
+    include: list[str] = Field(default_factory=list)
+    """mcp: only the server's tools with these names or matching these globs."""
+    exclude: list[str] = Field(default_factory=list)
+    """mcp: not the server's tools with these names or matching these globs."""
+    prefix: str = Field(default="", pattern=r"^[A-Za-z0-9_-]*$")
+    """mcp: put before each tool name the model sees (`crm_` makes `find` `crm_find`)."""
 
     @model_validator(mode="before")
     @classmethod
     def _from_yaml(cls, value: Any) -> Any:
         if isinstance(value, str):
             return {"kind": "python", "name": value}
+        if isinstance(value, dict) and "mcp" in value:
+            return _mcp_entry(value)
         if isinstance(value, dict) and len(value) == 1:
             ((key, name),) = value.items()
             if key in ("prompt", "agent"):
                 if not isinstance(name, str):
                     raise ValueError(f"'{key}:' takes the name of a {key}, got {name!r}")
                 return {"kind": key, "name": name}
-        if isinstance(value, dict) and set(value) == {"kind", "name"}:
+        if isinstance(value, dict) and {"kind", "name"} <= set(value):
             return value
         raise ValueError(
-            "a tool entry is a tool name ('get_order_status'), 'prompt: NAME' or 'agent: NAME'"
+            "a tool entry is a tool name ('get_order_status'), 'prompt: NAME', 'agent: NAME' "
+            "or 'mcp: SERVER'"
         )
 
     def __str__(self) -> str:
         return self.name if self.kind == "python" else f"{self.kind}: {self.name}"
+
+
+def _mcp_entry(value: dict[str, Any]) -> dict[str, Any]:
+    """`{mcp: NAME, include: [...], ...}` as ToolRef fields (unknown keys stay, to be
+    reported at their line)."""
+    rest = {k: v for k, v in value.items() if k != "mcp"}
+    if not isinstance(value["mcp"], str):
+        raise ValueError(f"'mcp:' takes the name of a server in mcp_servers:, got {value['mcp']!r}")
+    for key in ("kind", "name"):
+        if key in rest:
+            raise ValueError(f"'{key}' is not an option of 'mcp:'; use include, exclude, prefix")
+    return {"kind": "mcp", "name": value["mcp"], **rest}
 
 
 class KnowledgeRef(Spec):

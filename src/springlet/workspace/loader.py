@@ -55,6 +55,8 @@ class LoadState:
     collections: dict[str, Definition] = field(default_factory=dict)
     broken: dict[str, list[Problem]] = field(default_factory=dict)
     """`"agent:NAME"` -> problems of a definition whose file has errors (so it can't run)."""
+    mcp_servers: set[str] = field(default_factory=set)
+    """The names under `mcp_servers:` in springlet.yaml (a broken entry's name too)."""
 
     def mark_broken(self, kind: str, source: YamlSource, problems: list[Problem]) -> None:
         name = source.data.get("name") if isinstance(source.data, dict) else None
@@ -145,6 +147,9 @@ def _yaml_files(state: LoadState, folder: str) -> list[tuple[Path, YamlSource]]:
 def _load_settings(state: LoadState) -> WorkspaceSettings:
     settings_text = state.texts.get((state.root / SETTINGS_FILE).resolve())
     read = read_settings(state.root, state.display_root, text=settings_text)
+    if read.source is not None and isinstance(read.source.data, dict):
+        declared = read.source.data.get("mcp_servers")
+        state.mcp_servers = {str(k) for k in declared} if isinstance(declared, dict) else set()
     if read.problems:
         state.report(read.problems, state.display_root / SETTINGS_FILE)
     elif read.source is not None:

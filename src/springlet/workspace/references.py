@@ -91,6 +91,8 @@ class _AgentChecker:
                     else ""
                 )
                 self._unknown("tool", ref.name, self.tools.tools, where, extra)
+            elif ref.kind == "mcp":
+                self._check_mcp(ref.name, ref.include, ref.exclude, where)
             elif ref.kind == "prompt" and ref.name not in self.state.prompts:
                 self._unknown("prompt", ref.name, self.state.prompts, where)
             elif ref.kind == "agent":
@@ -112,6 +114,24 @@ class _AgentChecker:
         self._check_advisors(spec, tool_names)
         self._check_output(spec)
 
+    def _check_mcp(
+        self, name: str, include: list[str], exclude: list[str], where: Location
+    ) -> None:
+        if name not in self.state.mcp_servers:
+            self._unknown(
+                "MCP server", name, self.state.mcp_servers, where, " (not under mcp_servers:)"
+            )
+        both = sorted(set(include) & set(exclude))
+        if both:
+            self.problems.append(
+                Problem(
+                    f"'{both[0]}' is both included and excluded",
+                    where,
+                    hint="list a tool under include or exclude, not both",
+                    code="mcp-include-exclude",
+                )
+            )
+
     def _check_advisors(self, spec: AgentSpec, tool_names: set[str]) -> None:
         known = sorted(set(BUILTIN_ADVISORS) | set(self.tools.advisors))
         seen: set[str] = set()
@@ -131,7 +151,7 @@ class _AgentChecker:
             seen.add(advisor.name)
             if advisor.approval is not None:
                 for t_index, tool in enumerate(advisor.approval.tools):
-                    if tool not in tool_names:
+                    if tool not in tool_names and not _maybe_mcp_tool(spec, tool):
                         self._unknown(
                             "tool",
                             tool,
@@ -164,6 +184,12 @@ class _AgentChecker:
                 self._unknown("agent", route.agent, self.state.agents, where)
         if spec.fallback is not None and spec.fallback not in self.state.agents:
             self._unknown("agent", spec.fallback, self.state.agents, self.at("fallback"))
+
+
+def _maybe_mcp_tool(spec: AgentSpec, tool: str) -> bool:
+    """An MCP server's tools are known only once it runs: a name under one of the agent's
+    MCP prefixes (any name, when a server is used without prefix) may be one of them."""
+    return any(ref.kind == "mcp" and tool.startswith(ref.prefix) for ref in spec.tools)
 
 
 def _edges(state: LoadState) -> dict[str, list[tuple[str, tuple[str | int, ...]]]]:

@@ -41,7 +41,7 @@ def _yaml_friendly(schema: dict[str, Any]) -> dict[str, Any]:
     defs = schema.get("$defs", {})
     if "ToolRef" in defs:
         defs["ToolRef"] = {
-            "description": "a tool name, 'prompt: NAME' or 'agent: NAME'",
+            "description": "a tool name, 'prompt: NAME', 'agent: NAME' or 'mcp: SERVER'",
             "anyOf": [
                 {"type": "string"},
                 {
@@ -56,6 +56,7 @@ def _yaml_friendly(schema: dict[str, Any]) -> dict[str, Any]:
                     "required": ["agent"],
                     "additionalProperties": False,
                 },
+                _MCP_TOOLS_ENTRY,
             ],
         }
     if "AdvisorRef" in defs:
@@ -81,6 +82,20 @@ def _yaml_friendly(schema: dict[str, Any]) -> dict[str, Any]:
             ],
         }
     return schema
+
+
+_MCP_TOOLS_ENTRY: dict[str, Any] = {
+    "type": "object",
+    "description": "the tools of a server under mcp_servers: in springlet.yaml",
+    "properties": {
+        "mcp": {"type": "string"},
+        "include": {"type": "array", "items": {"type": "string"}},
+        "exclude": {"type": "array", "items": {"type": "string"}},
+        "prefix": {"type": "string", "pattern": "^[A-Za-z0-9_-]*$"},
+    },
+    "required": ["mcp"],
+    "additionalProperties": False,
+}
 
 
 def write_schemas(directory: Path) -> list[Path]:
