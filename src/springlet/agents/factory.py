@@ -59,7 +59,13 @@ def _build_tool_agent(
     from springlet.agents.knowledge import knowledge_for
 
     knowledge_middleware, knowledge_tools = knowledge_for(services, spec)
-    tools = [_resolve_tool(services, spec, ref.kind, ref.name) for ref in spec.tools]
+    tools = [_resolve_tool(services, spec, r.kind, r.name) for r in spec.tools if r.kind != "mcp"]
+    for ref in spec.tools:
+        if ref.kind == "mcp":
+            toolset = services.mcp_toolset(ref.name)
+            tools += toolset.langchain_tools(
+                include=ref.include, exclude=ref.exclude, prefix=ref.prefix
+            )
     tools += knowledge_tools
     from springlet.agents.advisors import Instructions
 

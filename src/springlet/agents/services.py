@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from springlet.prompts.spec import PromptSpec
     from springlet.rag.retriever import Retriever
     from springlet.tools.decorator import SpringletTool
+    from springlet.tools.mcp_toolset import McpToolset
 
 
 class Retrievers(Protocol):
@@ -61,4 +62,9 @@ class AgentServices(PromptServices, Protocol):
 
     def retrievers(self) -> Retrievers:
         """The workspace's knowledge collections."""
+        ...
+
+    def mcp_toolset(self, server: str) -> McpToolset:
+        """MCP server `server` of `mcp_servers:` (started on first use, shared by the
+        workspace's agents) and the tools it lists."""
         ...

@@ -36,16 +36,19 @@ def reset_process_state() -> None:
 
 
 if TYPE_CHECKING:
+    from springlet.testing.mcp_server import McpTestServer, ScriptedTool
     from springlet.testing.ollama_server import OllamaTestServer, ServerFaults
 
 __all__ = [
     "Fail",
+    "McpTestServer",
     "OllamaTestServer",
     "Reply",
     "RespondFunction",
     "ScriptExhaustedError",
     "ScriptedCall",
     "ScriptedChatModel",
+    "ScriptedTool",
     "ServerFaults",
     "Step",
     "ToolCall",
@@ -63,4 +66,8 @@ def __getattr__(name: str) -> Any:
         from springlet.testing import ollama_server
 
         return getattr(ollama_server, name)
+    if name in ("McpTestServer", "ScriptedTool"):
+        from springlet.testing import mcp_server
+
+        return getattr(mcp_server, name)
     raise AttributeError(f"module 'springlet.testing' has no attribute {name!r}")

@@ -348,6 +348,9 @@ class SpanRecorder(BaseCallbackHandler):
         }
         if kwargs.get("tool_call_id"):
             attributes[a.TOOL_CALL_ID] = str(kwargs["tool_call_id"])
+        server = (kwargs.get("metadata") or {}).get("springlet_mcp_server")
+        if server:
+            attributes[a.MCP_SERVER] = str(server)
         opened = self._start(
             run_id, parent_run_id, SpanKind.TOOL, f"execute_tool {name}", attributes
         )

@@ -52,6 +52,8 @@ TOOL_NAME = "gen_ai.tool.name"
 TOOL_CALL_ID = "gen_ai.tool.call.id"
 TOOL_ARGUMENTS = "gen_ai.tool.call.arguments"
 TOOL_RESULT = "gen_ai.tool.call.result"
+MCP_SERVER = "springlet.mcp.server"
+"""The MCP server (its name under mcp_servers:) whose tool a tool span ran."""
 DATA_SOURCE_ID = "gen_ai.data_source.id"
 # springlet additions
 TIME_TO_FIRST_TOKEN_MS = "springlet.time_to_first_token_ms"

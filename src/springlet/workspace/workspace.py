@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from springlet.prompts.spec import PromptSpec
     from springlet.settings import WorkspaceSettings
     from springlet.tools.decorator import SpringletTool
+    from springlet.tools.mcp_toolset import McpServers, McpToolset
     from springlet.tracing import Tracer
     from springlet.workspace.agent_info import AgentInfo
     from springlet.workspace.knowledge import WorkspaceKnowledge
@@ -65,6 +66,7 @@ class Workspace:
         self._tracer: Lazy[Tracer] = Lazy(self._make_tracer)
         self._memory: Lazy[WorkspaceMemory] = Lazy(self._open_memory)
         self._knowledge: Lazy[WorkspaceKnowledge] = Lazy(self._make_knowledge)
+        self._mcp: Lazy[McpServers] = Lazy(self._make_mcp_servers)
         fork.track(self)
 
     def _after_fork_in_child(self) -> None:
@@ -74,6 +76,7 @@ class Workspace:
         self._agents, self._prompts = {}, {}
         self._memory.forget()
         self._knowledge.forget()
+        self._mcp.forget()  # the parent's server processes and sessions are not ours
 
     @property
     def root(self) -> Path:
@@ -139,6 +142,14 @@ class Workspace:
     def tracer(self) -> Tracer:
         return self._tracer.get()
 
+    def mcp_toolset(self, server: str) -> McpToolset:
+        return self._mcp.get().toolset(server)
+
+    @property
+    def mcp_servers(self) -> McpServers:
+        """The MCP servers of `mcp_servers:` (each started on first use)."""
+        return self._mcp.get()
+
     def _make_tracer(self) -> Tracer:
         from springlet.tracing import Tracer
 
@@ -163,6 +174,12 @@ class Workspace:
         from springlet.agents.memory import open_memory
 
         return open_memory(self.loaded.data_dir)
+
+    def _make_mcp_servers(self) -> McpServers:
+        from springlet.tools.mcp_toolset import McpServers
+
+        loaded = self.loaded
+        return McpServers(loaded.settings.mcp_servers, loaded.root, loaded.data_dir)
 
     def _make_knowledge(self) -> WorkspaceKnowledge:
         from springlet.workspace.knowledge import WorkspaceKnowledge
@@ -226,8 +243,12 @@ class Workspace:
         from springlet.workspace.reload import reload_loaded
 
         with self._build_lock:
-            data_dir = self.loaded.data_dir
+            data_dir, servers = self.loaded.data_dir, self.loaded.settings.mcp_servers
             self.loaded, report = reload_loaded(self.loaded)
+            if self.loaded.settings.mcp_servers != servers:  # started anew when next used
+                stale = self._mcp.take()
+                if stale is not None:
+                    stale.close()
             if self.loaded.data_dir != data_dir:  # views bound to the old one start afresh
                 self.__dict__.pop("sessions", None)
                 self.__dict__.pop("traces", None)
@@ -262,6 +283,9 @@ class Workspace:
         if tracer is not None and self._owns_tracer():
             tracer.close()
         self._knowledge.take()
+        mcp = self._mcp.take()
+        if mcp is not None:
+            mcp.close()
 
     def __enter__(self) -> Workspace:
         return self

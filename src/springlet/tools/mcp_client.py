@@ -1,0 +1,308 @@
+"""Connections to the MCP servers of `mcp_servers:`, on the official `mcp` SDK's `Client`.
+
+Everything here runs on springlet's runtime loop: the SDK's session is async, and its
+anyio task groups must be entered and left by one task. So each live session has an
+owner task that enters `Client`, hands it over, and waits to be told to leave; tool
+calls from any run are requests on that session.
+
+- A server starts on first use; its start and handshake are bounded by `timeout_s`,
+  and a server that does not finish in time is an error naming it and its command.
+- A session whose server died (the SDK answers "Connection closed") or whose HTTP
+  endpoint is gone fails the call that noticed, and is started again by the next one.
+- A stdio server's stderr goes to `<data dir>/mcp/<name>.log`, named in the errors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import Coroutine
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+
+from springlet.errors import ToolError
+from springlet.tools.mcp_spec import McpServerSpec, UnsetVariable, expand
+
+if TYPE_CHECKING:
+    import mcp_types
+
+    from mcp import Client
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+CLOSE_WAIT_S = 5.0
+"""How long closing waits for a server to stop (the SDK ends a stdio server in ~2 s)."""
+
+
+class McpServerError(ToolError):
+    """An MCP server could not be started, reached, or answered a call with a failure."""
+
+
+@dataclass
+class _Session:
+    """One live connection: the SDK client, the tools it listed, and its owner task."""
+
+    client: Client
+    tools: list[mcp_types.Tool]
+    closing: asyncio.Event
+    task: asyncio.Task[None] | None = None
+    alive: bool = True
+    suspect: bool = False
+    """A request failed in a way that may mean the server is gone: probe before reuse."""
+
+
+@dataclass
+class _Start:
+    """What the owner task reports: the session, or why it could not be made."""
+
+    ready: asyncio.Future[tuple[Client, list[mcp_types.Tool]]]
+    closing: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+class McpConnection:
+    """One server of `mcp_servers:`: started on first use, started again after it died."""
+
+    def __init__(self, name: str, spec: McpServerSpec, root: Path, log_dir: Path) -> None:
+        self.name = name
+        self.spec = spec
+        self.root = root
+        self.log_path = log_dir / f"{name}.log"
+        self._session: _Session | None = None
+        self._lock: asyncio.Lock | None = None
+        self.starts = 0
+        """How many times a session was opened (tests and `mcp list` read it)."""
+
+    # -- what runs ask for ------------------------------------------------------------
+
+    async def list_tools(self) -> list[mcp_types.Tool]:
+        """The server's tools (listed at the start of the current session)."""
+        return (await self._ensure()).tools
+
+    async def call_tool(self, tool: str, arguments: dict[str, Any]) -> mcp_types.CallToolResult:
+        """Call `tool`; McpServerError when the server is gone or the call cannot be made."""
+        session = await self._ensure()
+        return await self._request(
+            session, f"the call of '{tool}'", session.client.call_tool(tool, arguments)
+        )
+
+    async def request(self, what: str, make: Any) -> Any:
+        """`make(client)`'s coroutine run on a live session (for prompts and resources)."""
+        session = await self._ensure()
+        return await self._request(session, what, make(session.client))
+
+    async def aclose(self) -> None:
+        """Stop the server (a stdio one is ended by the SDK) and forget the session."""
+        session, self._session = self._session, None
+        if session is None:
+            return
+        session.closing.set()
+        if session.task is not None:
+            with contextlib.suppress(BaseException):
+                await asyncio.wait_for(asyncio.shield(session.task), CLOSE_WAIT_S)
+
+    # -- sessions ---------------------------------------------------------------------
+
+    async def _ensure(self) -> _Session:
+        session = self._session
+        if session is not None and session.alive and session.suspect:
+            await self._check(session)
+        if session is not None and session.alive:
+            return session
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        async with self._lock:
+            session = self._session
+            if session is None or not session.alive:
+                session = self._session = await self._start()
+            return session
+
+    async def _start(self) -> _Session:
+        target, closers = self._transport()
+        loop = asyncio.get_running_loop()
+        start = _Start(ready=loop.create_future())
+        task = loop.create_task(
+            self._own(target, closers, start), name=f"springlet-mcp-{self.name}"
+        )
+        try:
+            client, tools = await asyncio.wait_for(asyncio.shield(start.ready), self.spec.timeout_s)
+        except TimeoutError:
+            task.cancel()  # the SDK's teardown (ending the process) goes on without us
+            raise McpServerError(
+                f"MCP server '{self.name}' did not finish its start-up and handshake within "
+                f"{self.spec.timeout_s:g} s ({self.spec.transport}: {self.spec.describe()})",
+                hint=self._look_hint("check that it starts on its own, or raise its timeout_s"),
+            ) from None
+        except Exception as exc:
+            raise McpServerError(
+                f"MCP server '{self.name}' could not be started "
+                f"({self.spec.transport}: {self.spec.describe()}): {describe(exc)}",
+                hint=self._look_hint("check its command or url in springlet.yaml"),
+            ) from None
+        self.starts += 1
+        session = _Session(client, tools, start.closing, task)
+        task.add_done_callback(lambda _: setattr(session, "alive", False))
+        return session
+
+    async def _own(self, target: Any, closers: list[Any], start: _Start) -> None:
+        """The owner task: enter the SDK client, hand it over, leave when told to."""
+        from mcp_types import Implementation
+
+        from mcp import Client
+
+        try:
+            async with AsyncExitStack() as stack:
+                for closer in closers:
+                    stack.push_async_callback(closer)
+                client = Client(target, client_info=Implementation(name="springlet", version="1"))
+                await stack.enter_async_context(client)
+                tools = await _all_tools(client)
+                start.ready.set_result((client, tools))
+                await start.closing.wait()
+        except asyncio.CancelledError:
+            if not start.ready.done():
+                start.ready.cancel()
+            raise
+        except Exception as exc:
+            if not start.ready.done():
+                start.ready.set_exception(exc)
+            else:
+                log.debug("MCP server %s: session ended with %r", self.name, exc)
+
+    async def _request(self, session: _Session, what: str, call: Coroutine[Any, Any, T]) -> T:
+        from mcp.shared.exceptions import MCPError
+        from mcp_types import CONNECTION_CLOSED
+
+        try:
+            return await call
+        except MCPError as exc:
+            if exc.error.code == CONNECTION_CLOSED:
+                self._lost(session)
+                raise McpServerError(
+                    f"MCP server '{self.name}' stopped during {what}; it is started again for "
+                    "the next call",
+                    hint=self._look_hint("see why it stopped"),
+                ) from None
+            session.suspect = True
+            raise McpServerError(
+                f"MCP server '{self.name}' answered {what} with an error: {exc} "
+                f"(code {exc.error.code})"
+            ) from None
+        except (OSError, EOFError) as exc:
+            self._lost(session)
+            raise McpServerError(
+                f"MCP server '{self.name}' could not be reached for {what}: {describe(exc)}; "
+                "it is connected again for the next call",
+                hint=self._look_hint("check that it is running"),
+            ) from None
+        except Exception as exc:
+            if _is_transport_error(exc):
+                self._lost(session)
+                raise McpServerError(
+                    f"MCP server '{self.name}' could not be reached for {what}: {describe(exc)}; "
+                    "it is connected again for the next call",
+                    hint=f"check that {self.spec.describe()} is up",
+                ) from None
+            raise
+
+    async def _check(self, session: _Session) -> None:
+        """Keep a suspect session if it still answers; else it is lost. (A tools listing,
+        not a ping: protocol 2026-07-28 removed ping.)"""
+        probe = session.client.list_tools(cache_mode="bypass")
+        try:
+            await asyncio.wait_for(probe, min(self.spec.timeout_s, 5.0))
+            session.suspect = False
+        except Exception:
+            self._lost(session)
+
+    def _lost(self, session: _Session) -> None:
+        session.alive = False
+        session.closing.set()  # the owner task leaves; a dead stdio server is reaped
+        if self._session is session:
+            self._session = None
+
+    def _look_hint(self, advice: str) -> str:
+        if self.spec.transport == "stdio":
+            return f"{advice}; its stderr is in {self.log_path}"
+        return advice
+
+    # -- transports -------------------------------------------------------------------
+
+    def _transport(self) -> tuple[Any, list[Any]]:
+        """The SDK transport for this server, with what to close when the session ends."""
+        try:
+            if self.spec.command is not None:
+                return self._stdio()
+            return self._http()
+        except UnsetVariable as unset:
+            raise McpServerError(
+                f"MCP server '{self.name}' needs the environment variable {unset.name}, "
+                "which is not set",
+                hint=f"set {unset.name}, or change mcp_servers.{self.name} in springlet.yaml",
+            ) from None
+
+    def _stdio(self) -> tuple[Any, list[Any]]:
+        from mcp.client.stdio import StdioServerParameters, stdio_client
+
+        spec = self.spec
+        command = expand(str(spec.command))
+        if command in ("python", "python3"):  # the interpreter (and venv) springlet runs on
+            command = sys.executable
+        cwd = self.root / expand(spec.cwd) if spec.cwd else self.root
+        params = StdioServerParameters(
+            command=command,
+            args=[expand(a) for a in spec.args],
+            env={k: expand(v) for k, v in spec.env.items()},
+            cwd=str(cwd),
+        )
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        errlog: TextIO = self.log_path.open("a", encoding="utf-8")
+
+        async def close_log() -> None:
+            errlog.close()
+
+        return stdio_client(params, errlog=errlog), [close_log]
+
+    def _http(self) -> tuple[Any, list[Any]]:
+        import httpx2
+        from mcp.client.streamable_http import streamable_http_client
+
+        headers = {k: expand(v) for k, v in self.spec.headers.items()}
+        timeout = httpx2.Timeout(self.spec.timeout_s, read=max(300.0, self.spec.timeout_s))
+        http = httpx2.AsyncClient(headers=headers, timeout=timeout)
+        return streamable_http_client(expand(str(self.spec.url)), http_client=http), [http.aclose]
+
+
+async def _all_tools(client: Client) -> list[mcp_types.Tool]:
+    tools: list[mcp_types.Tool] = []
+    cursor: str | None = None
+    for _ in range(100):  # a server whose pages never end cannot hang the start
+        page = await client.list_tools(cursor=cursor)
+        tools += page.tools
+        cursor = page.next_cursor
+        if not cursor:
+            break
+    return tools
+
+
+def _is_transport_error(exc: BaseException) -> bool:
+    """An HTTP-level failure (refused connection, reset, timeout) from httpx2."""
+    try:
+        import httpx2
+    except ImportError:  # pragma: no cover - the SDK depends on it
+        return False
+    return isinstance(exc, httpx2.TransportError)
+
+
+def describe(exc: BaseException) -> str:
+    """The innermost cause of `exc`, as one line (anyio wraps failures in groups)."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    if isinstance(exc, FileNotFoundError) and exc.filename:
+        return f"no such program or directory: {exc.filename}"
+    text = str(exc) or type(exc).__name__
+    return f"{type(exc).__name__}: {text}" if text != type(exc).__name__ else text
