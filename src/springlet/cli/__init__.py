@@ -28,6 +28,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "search": ("springlet.cli.search_cmd:search", "Search a knowledge collection."),
     "traces": ("springlet.cli.traces_cmd:traces", "List, show and export recorded runs."),
     "tui": ("springlet.cli.tui_cmd:tui", "Open the terminal UI."),
+    "mcp": ("springlet.cli.mcp_cmd:mcp", "List MCP servers' tools; serve the workspace over MCP."),
 }
 
 

@@ -141,7 +141,11 @@ class McpConnection:
             raise McpServerError(
                 f"MCP server '{self.name}' could not be started "
                 f"({self.spec.transport}: {self.spec.describe()}): {describe(exc)}",
-                hint=self._look_hint("check its command or url in springlet.yaml"),
+                hint=self._look_hint(
+                    "check its command in springlet.yaml"
+                    if self.spec.transport == "stdio"
+                    else f"check that the server at {self.spec.describe()} is running"
+                ),
             ) from None
         self.starts += 1
         session = _Session(client, tools, start.closing, task)
