@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp import Client
 from mcp.client.stdio import StdioServerParameters
+
+from mcp import Client
 
 from .conftest import SRC
 

@@ -215,7 +215,7 @@ class WorkspaceMcpServer:
 
         return Server(
             "springlet",
-            instructions=f"The tools, prompts and agents of springlet workspace {self.ws.root.name}",
+            instructions=f"Tools, prompts and agents of springlet workspace {self.ws.root.name}",
             on_list_tools=list_tools,
             on_call_tool=call_tool,
             on_list_prompts=list_prompts,
