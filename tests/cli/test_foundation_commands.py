@@ -25,7 +25,7 @@ def test_validate_example_workspace_passes(example_workspace: Path) -> None:
     code, out, _ = run_cli("validate", "-w", str(example_workspace))
     assert code == 0
     assert out.strip() == (
-        f"{example_workspace}: valid (4 agents, 2 prompts, 2 tools, 1 collections)"
+        f"{example_workspace}: valid (5 agents, 2 prompts, 2 tools, 1 collections)"
     )
 
 

@@ -30,7 +30,7 @@ def _format_blocks(format_md: Path) -> dict[str, str]:
 def test_example_workspace_is_valid(example_workspace: Path) -> None:
     loaded = load_workspace_files(example_workspace)
     assert [str(p) for p in loaded.problems] == []
-    assert set(loaded.agents) == {"helpdesk", "translator", "front-desk", "orders"}
+    assert set(loaded.agents) == {"helpdesk", "translator", "front-desk", "orders", "stock"}
     assert isinstance(loaded.agents["front-desk"], RouterSpec)
     helpdesk = loaded.agents["helpdesk"]
     assert isinstance(helpdesk, AgentSpec)
