@@ -118,9 +118,10 @@ def mcp_tool(connection: McpConnection, tool: mcp_types.Tool, prefix: str = "") 
     schema = _object_schema(tool.input_schema)
     name = _model_name(prefix + tool.name)
     server = connection.name
+    validator = _validator(schema)  # made once: building one costs more than a call
 
     async def call(**arguments: Any) -> str:
-        problem = _argument_problem(schema, arguments)
+        problem = _argument_problem(validator, arguments)
         if problem:
             raise McpServerError(
                 f"invalid arguments for '{name}': {problem}; "
@@ -169,14 +170,22 @@ def _object_schema(schema: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _argument_problem(schema: dict[str, Any], arguments: dict[str, Any]) -> str | None:
+def _validator(schema: dict[str, Any]) -> Any:
+    """A JSON Schema validator of the tool's arguments; None when the server's schema is
+    itself broken (the server then judges the arguments)."""
     import jsonschema
 
     try:
-        validator = jsonschema.Draft202012Validator(schema)
-        errors = sorted(validator.iter_errors(arguments), key=lambda e: list(e.path))
-    except jsonschema.SchemaError:  # the server's schema is broken: let the server judge
+        jsonschema.Draft202012Validator.check_schema(schema)
+    except jsonschema.SchemaError:
         return None
+    return jsonschema.Draft202012Validator(schema)
+
+
+def _argument_problem(validator: Any, arguments: dict[str, Any]) -> str | None:
+    if validator is None:
+        return None
+    errors = sorted(validator.iter_errors(arguments), key=lambda e: list(e.path))
     if not errors:
         return None
     return "; ".join(
