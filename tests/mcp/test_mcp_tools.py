@@ -3,6 +3,7 @@ with springlet's guards: approval, timeouts, argument checks, restarts, tracing.
 
 from __future__ import annotations
 
+import sys
 import time
 from typing import Any
 
@@ -237,3 +238,31 @@ def test_an_http_server_that_went_away_is_reconnected_for_the_next_call(
     with second.serve_http(port=port):
         assert tool_messages(agent.run("find")) == ["v2"]
         ws.close()
+
+
+def test_without_the_sdk_the_error_says_which_extra_to_install(
+    make_workspace: MakeWorkspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ws = make_workspace([Reply("x")], {"stock": stdio_server(*LOOKUP)}, "  - mcp: stock\n")
+    monkeypatch.setitem(sys.modules, "mcp.client.stdio", None)  # import fails as if absent
+    with pytest.raises(McpServerError) as caught:
+        ws.agent("a")
+    assert "needs the official MCP SDK" in str(caught.value)
+    assert "pip install 'springlet[mcp]'" in str(caught.value)
+
+
+def test_changed_servers_are_stopped_by_reload(make_workspace: MakeWorkspace) -> None:
+    ws = make_workspace(
+        [ToolCall("lookup", {"sku": "A"}), Reply("ok")],
+        {"stock": stdio_server(*LOOKUP)},
+        "  - mcp: stock\n",
+    )
+    ws.agent("a").run("go")
+    assert _test_servers_running() == 1
+    settings = ws.root / "springlet.yaml"
+    settings.write_text(settings.read_text().replace("timeout_s: 20", "timeout_s: 25"))
+    ws.reload()
+    deadline = time.monotonic() + 5
+    while _test_servers_running() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _test_servers_running() == 0

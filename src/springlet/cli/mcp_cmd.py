@@ -14,6 +14,15 @@ from springlet.cli.common import EXIT_USAGE, handle_errors, workspace_option
 @click.group()
 def mcp() -> None:
     """Use MCP servers (mcp_servers: in springlet.yaml), or serve this workspace as one."""
+    import importlib.util
+
+    if importlib.util.find_spec("mcp") is None:
+        click.echo(
+            "error: `springlet mcp` needs the official MCP SDK, which is not installed\n"
+            "  hint: install it with: pip install 'springlet[mcp]'",
+            err=True,
+        )
+        raise SystemExit(1)
 
 
 @mcp.command("list")

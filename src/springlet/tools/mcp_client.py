@@ -128,7 +128,14 @@ class McpConnection:
             return session
 
     async def _start(self) -> _Session:
-        target, closers = self._transport()
+        try:
+            target, closers = self._transport()
+        except ImportError as exc:
+            raise McpServerError(
+                f"MCP server '{self.name}' needs the official MCP SDK, which is not "
+                f"installed ({exc})",
+                hint="install it with: pip install 'springlet[mcp]'",
+            ) from None
         loop = asyncio.get_running_loop()
         start = _Start(ready=loop.create_future())
         task = loop.create_task(
