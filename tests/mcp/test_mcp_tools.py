@@ -266,3 +266,41 @@ def test_changed_servers_are_stopped_by_reload(make_workspace: MakeWorkspace) ->
     while _test_servers_running() and time.monotonic() < deadline:
         time.sleep(0.05)
     assert _test_servers_running() == 0
+
+
+def test_a_stdio_server_killed_between_runs_is_started_again_before_the_next_call(
+    make_workspace: MakeWorkspace,
+) -> None:
+    ws = make_workspace(
+        [ToolCall("lookup", {"sku": "A"}), Reply("ok")] * 2, {"stock": stdio_server(*LOOKUP)},
+        "  - mcp: stock\n",
+    )
+    agent = ws.agent("a")
+    agent.run("go")
+    connection = ws.mcp_servers.connection("stock")
+    for child in psutil.Process().children(recursive=True):
+        if "springlet.testing.mcp_server" in " ".join(child.cmdline()):
+            child.kill()
+    deadline = time.monotonic() + 5
+    while connection.running and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert not connection.running
+    assert tool_messages(agent.run("go")) == ["stock of A: 5"]
+    assert connection.starts == 2
+
+
+def test_an_http_server_restarted_between_runs_gets_a_new_session_unnoticed(
+    make_workspace: MakeWorkspace,
+) -> None:
+    first = McpTestServer(tools=[ScriptedTool("find", "v1")])
+    with first.serve_http() as url:
+        ws = make_workspace(
+            [ToolCall("find", {}), Reply("one")] * 2, {"crm": f"    url: {url}\n"},
+            "  - mcp: crm\n",
+        )
+        agent = ws.agent("a")
+        assert tool_messages(agent.run("find")) == ["v1"]
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    with McpTestServer(tools=[ScriptedTool("find", "v2")]).serve_http(port=port):
+        assert tool_messages(agent.run("find")) == ["v2"]
+        ws.close()

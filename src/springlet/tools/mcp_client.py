@@ -18,7 +18,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
     from mcp import Client
 
 log = logging.getLogger(__name__)
+# the SDK's own warnings (a session it could not end on a server that is gone, ...) are
+# not for the user's terminal; a program that configures logging still gets them
+logging.getLogger("mcp").addHandler(logging.NullHandler())
 T = TypeVar("T")
 
 PROTOCOL_MODE = "legacy"
@@ -55,9 +58,18 @@ class _Session:
 
     client: Client
     tools: list[mcp_types.Tool]
-    closing: asyncio.Event
+    start: _Start
     task: asyncio.Task[None] | None = None
     alive: bool = True
+
+    @property
+    def usable(self) -> bool:
+        return self.alive and not self.start.ended
+
+    @property
+    def closing(self) -> asyncio.Event:
+        return self.start.closing
+
     suspect: bool = False
     """A request failed in a way that may mean the server is gone: probe before reuse."""
 
@@ -68,6 +80,8 @@ class _Start:
 
     ready: asyncio.Future[tuple[Client, list[mcp_types.Tool]]]
     closing: asyncio.Event = field(default_factory=asyncio.Event)
+    ended: bool = False
+    """The server's side of the transport ended (a stdio server exited)."""
 
 
 class McpConnection:
@@ -90,11 +104,26 @@ class McpConnection:
         return (await self._ensure()).tools
 
     async def call_tool(self, tool: str, arguments: dict[str, Any]) -> mcp_types.CallToolResult:
-        """Call `tool`; McpServerError when the server is gone or the call cannot be made."""
-        session = await self._ensure()
-        return await self._request(
-            session, f"the call of '{tool}'", session.client.call_tool(tool, arguments)
-        )
+        """Call `tool`; McpServerError when the server is gone or the call cannot be made.
+        An HTTP server that forgot the session (it restarted) did not run the call: it is
+        made again on a new session, as the protocol says."""
+        what = f"the call of '{tool}'"
+        for attempt in (1, 2):
+            session = await self._ensure()
+            try:
+                return await self._request(session, what, session.client.call_tool(tool, arguments))
+            except _SessionExpired:
+                self._lost(session)
+                if attempt == 2:
+                    raise McpServerError(
+                        f"MCP server '{self.name}' forgot two new sessions in a row"
+                    ) from None
+        raise AssertionError("unreachable")
+
+    @property
+    def running(self) -> bool:
+        """Whether a session is open and its server still there (as far as is known)."""
+        return self._session is not None and self._session.usable
 
     async def request(self, what: str, make: Any) -> Any:
         """`make(client)`'s coroutine run on a live session (for prompts and resources)."""
@@ -115,15 +144,15 @@ class McpConnection:
 
     async def _ensure(self) -> _Session:
         session = self._session
-        if session is not None and session.alive and session.suspect:
+        if session is not None and session.usable and session.suspect:
             await self._check(session)
-        if session is not None and session.alive:
+        if session is not None and session.usable:
             return session
         if self._lock is None:
             self._lock = asyncio.Lock()
         async with self._lock:
             session = self._session
-            if session is None or not session.alive:
+            if session is None or not session.usable:
                 session = self._session = await self._start()
             return session
 
@@ -161,7 +190,7 @@ class McpConnection:
                 ),
             ) from None
         self.starts += 1
-        session = _Session(client, tools, start.closing, task)
+        session = _Session(client, tools, start, task)
         task.add_done_callback(lambda _: setattr(session, "alive", False))
         return session
 
@@ -176,7 +205,8 @@ class McpConnection:
                 for closer in closers:
                     stack.push_async_callback(closer)
                 info = Implementation(name="springlet", version="1")
-                client = Client(target, client_info=info, mode=PROTOCOL_MODE)
+                watched = _watch_end(target, lambda: setattr(start, "ended", True))
+                client = Client(watched, client_info=info, mode=PROTOCOL_MODE)
                 await stack.enter_async_context(client)
                 tools = await _all_tools(client)
                 start.ready.set_result((client, tools))
@@ -192,12 +222,15 @@ class McpConnection:
                 log.debug("MCP server %s: session ended with %r", self.name, exc)
 
     async def _request(self, session: _Session, what: str, call: Coroutine[Any, Any, T]) -> T:
+        import anyio
         from mcp.shared.exceptions import MCPError
         from mcp_types import CONNECTION_CLOSED
 
         try:
             return await call
         except MCPError as exc:
+            if "session not found" in exc.error.message.lower():
+                raise _SessionExpired from None
             if exc.error.code == CONNECTION_CLOSED:
                 self._lost(session)
                 raise McpServerError(
@@ -210,7 +243,7 @@ class McpConnection:
                 f"MCP server '{self.name}' answered {what} with an error: {exc} "
                 f"(code {exc.error.code})"
             ) from None
-        except (OSError, EOFError) as exc:
+        except (OSError, EOFError, anyio.ClosedResourceError, anyio.BrokenResourceError) as exc:
             self._lost(session)
             raise McpServerError(
                 f"MCP server '{self.name}' could not be reached for {what}: {describe(exc)}; "
@@ -293,6 +326,55 @@ class McpConnection:
         timeout = httpx2.Timeout(self.spec.timeout_s, read=max(300.0, self.spec.timeout_s))
         http = httpx2.AsyncClient(headers=headers, timeout=timeout)
         return streamable_http_client(expand(str(self.spec.url)), http_client=http), [http.aclose]
+
+
+class _SessionExpired(Exception):
+    """An HTTP server answered 404 "Session not found": it did not run the request."""
+
+
+@contextlib.asynccontextmanager
+async def _watch_end(transport: Any, on_end: Callable[[], None]) -> AsyncIterator[Any]:
+    """`transport` whose read stream calls `on_end` when the server's side ends, so a
+    stdio server that exited between runs is started again before the next call, not
+    found dead by it."""
+    async with transport as (read, write):
+        yield _EndWatch(read, on_end), write
+
+
+class _EndWatch:
+    """A read stream (as the SDK's dispatcher iterates it) that reports its end."""
+
+    def __init__(self, stream: Any, on_end: Callable[[], None]) -> None:
+        self._stream = stream
+        self._on_end = on_end
+
+    async def __aenter__(self) -> _EndWatch:
+        await self._stream.__aenter__()
+        return self
+
+    async def __aexit__(self, *exc: object) -> Any:
+        self._on_end()
+        return await self._stream.__aexit__(*exc)
+
+    def __aiter__(self) -> _EndWatch:
+        return self
+
+    async def __anext__(self) -> Any:
+        try:
+            return await self._stream.__anext__()
+        except BaseException:
+            self._on_end()
+            raise
+
+    async def receive(self) -> Any:
+        try:
+            return await self._stream.receive()
+        except BaseException:
+            self._on_end()
+            raise
+
+    def __getattr__(self, name: str) -> Any:  # last_context, close, clone, ...
+        return getattr(self._stream, name)
 
 
 async def _all_tools(client: Client) -> list[mcp_types.Tool]:
