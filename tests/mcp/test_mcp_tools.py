@@ -272,7 +272,8 @@ def test_a_stdio_server_killed_between_runs_is_started_again_before_the_next_cal
     make_workspace: MakeWorkspace,
 ) -> None:
     ws = make_workspace(
-        [ToolCall("lookup", {"sku": "A"}), Reply("ok")] * 2, {"stock": stdio_server(*LOOKUP)},
+        [ToolCall("lookup", {"sku": "A"}), Reply("ok")] * 2,
+        {"stock": stdio_server(*LOOKUP)},
         "  - mcp: stock\n",
     )
     agent = ws.agent("a")
@@ -295,7 +296,8 @@ def test_an_http_server_restarted_between_runs_gets_a_new_session_unnoticed(
     first = McpTestServer(tools=[ScriptedTool("find", "v1")])
     with first.serve_http() as url:
         ws = make_workspace(
-            [ToolCall("find", {}), Reply("one")] * 2, {"crm": f"    url: {url}\n"},
+            [ToolCall("find", {}), Reply("one")] * 2,
+            {"crm": f"    url: {url}\n"},
             "  - mcp: crm\n",
         )
         agent = ws.agent("a")
