@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from springlet._runtime import runtime_loop
 from springlet.errors import NotFoundError
 from springlet.tools.mcp_client import CLOSE_WAIT_S, McpConnection, McpServerError
 from springlet.tools.mcp_spec import McpServerSpec, matches_any
+from springlet.tools.names import model_tool_name
 
 if TYPE_CHECKING:
     import mcp_types
@@ -195,5 +195,6 @@ def _argument_problem(validator: Any, arguments: dict[str, Any]) -> str | None:
 
 
 def _model_name(name: str) -> str:
-    """Model-facing tool names allow letters, digits, `_` and `-` only (64 at most)."""
-    return re.sub(r"[^A-Za-z0-9_-]", "_", name)[:64]
+    """The model-facing name (springlet's one rule), at most 64 characters as the
+    tool-call APIs allow."""
+    return model_tool_name(name)[:64]
