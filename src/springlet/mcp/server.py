@@ -146,16 +146,23 @@ class WorkspaceMcpServer:
         return str(result.text)
 
     async def _search(self, arguments: dict[str, Any]) -> str:
+        import anyio
+
         collection = str(arguments.get("collection") or sorted(self.ws.loaded.collections)[0])
         top_k = int(arguments.get("top_k") or 4)
-        hits = await self.ws.knowledge.asearch(collection, str(arguments["query"]), top_k=top_k)
-        return json.dumps(
-            [
-                {"source": h.source, "heading": h.heading, "score": h.score, "text": h.text}
-                for h in hits
-            ],
-            ensure_ascii=False,
-        )
+        query = str(arguments["query"])
+
+        def search() -> list[dict[str, Any]]:
+            # the agents' retrievers: a collection never ingested is ingested first (as
+            # `knowledge.auto_ingest` says), not refused
+            retriever = self.ws.retrievers().retriever(collection)
+            return [
+                {"source": s.citation, "score": round(s.score, 4), "text": s.text}
+                for s in retriever.retrieve(query, top_k=top_k)
+            ]
+
+        hits = await anyio.to_thread.run_sync(search)
+        return json.dumps(hits, ensure_ascii=False, default=str)
 
     def prompts(self) -> list[mcp_types.Prompt]:
         import mcp_types as types
