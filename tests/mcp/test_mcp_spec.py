@@ -137,3 +137,11 @@ def test_variables_expand_and_name_what_is_missing():
         expand("${A}-${B}", {"A": "1"})
     assert caught.value.name == "B"
     assert matches_any("find_order", ["find_*"]) and not matches_any("delete", ["find_*"])
+
+
+def test_describe_agent_names_the_server_without_starting_it(write_workspace):
+    from springlet import load_workspace
+
+    root = write_workspace({"springlet.yaml": SETTINGS, "agents/clerk.yaml": AGENT})
+    with load_workspace(root, tracing=False) as ws:
+        assert ws.describe_agent("clerk").tools == ("mcp: crm", "mcp: files")

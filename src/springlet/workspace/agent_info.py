@@ -22,8 +22,8 @@ class AgentInfo:
     model: str
     model_reason: str
     tools: tuple[str, ...]
-    """Its tools (Python tools, prompts and agents used as tools), then its collections
-    searched as tools."""
+    """Its tools (Python tools, prompts and agents used as tools, `mcp: SERVER`s), then
+    its collections searched as tools."""
     has_memory: bool
     kind: Literal["agent", "router"]
 
@@ -45,7 +45,8 @@ def describe_agent(loaded: LoadedWorkspace, spec: AgentSpec | RouterSpec) -> Age
         return AgentInfo(spec.name, spec.description, model, reason, routes, False, "router")
     from springlet.agents.retrieval_advisor import tool_name
 
-    tools = [ref.name for ref in spec.tools]
+    # an MCP server's tools are known once it runs: it is named as the entry is written
+    tools = [str(ref) if ref.kind == "mcp" else ref.name for ref in spec.tools]
     tools += [tool_name(k.collection) for k in spec.knowledge if k.mode != "advisor"]
     memory = any(isinstance(a.memory, MemoryOptions) for a in spec.advisors)
     return AgentInfo(spec.name, spec.description, model, reason, tuple(tools), memory, "agent")
