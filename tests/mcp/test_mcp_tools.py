@@ -306,3 +306,17 @@ def test_an_http_server_restarted_between_runs_gets_a_new_session_unnoticed(
     with McpTestServer(tools=[ScriptedTool("find", "v2")]).serve_http(port=port):
         assert tool_messages(agent.run("find")) == ["v2"]
         ws.close()
+
+
+def test_two_tools_of_one_name_are_an_error_that_suggests_a_prefix(
+    make_workspace: MakeWorkspace,
+) -> None:
+    ws = make_workspace(
+        [Reply("x")],
+        {"one": stdio_server(*LOOKUP), "two": stdio_server(*LOOKUP)},
+        "  - mcp: one\n  - mcp: two\n",
+    )
+    with pytest.raises(McpServerError) as caught:
+        ws.agent("a")
+    assert "tool 'lookup' of MCP server 'two' has the name of another tool" in str(caught.value)
+    assert "prefix: two_" in str(caught.value)

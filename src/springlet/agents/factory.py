@@ -64,7 +64,10 @@ def _build_tool_agent(
         if ref.kind == "mcp":
             toolset = services.mcp_toolset(ref.name)
             tools += toolset.langchain_tools(
-                include=ref.include, exclude=ref.exclude, prefix=ref.prefix
+                include=ref.include,
+                exclude=ref.exclude,
+                prefix=ref.prefix,
+                taken={t.name for t in tools},
             )
     tools += knowledge_tools
     from springlet.agents.advisors import Instructions

@@ -43,16 +43,28 @@ class McpToolset:
         include: list[str] | None = None,
         exclude: list[str] | None = None,
         prefix: str = "",
+        taken: set[str] | None = None,
     ) -> list[BaseTool]:
         """The listed tools kept by `include` / `exclude` (names or globs), renamed with
-        `prefix`, as LangChain tools."""
+        `prefix`, as LangChain tools. A name in `taken` (the agent's other tools) is an
+        error: one of the two would silently never be called."""
         chosen = [
             tool
             for tool in self.tools
             if (not include or matches_any(tool.name, include))
             and not matches_any(tool.name, exclude or [])
         ]
-        return [mcp_tool(self.connection, tool, prefix) for tool in chosen]
+        built = [mcp_tool(self.connection, tool, prefix) for tool in chosen]
+        clash = sorted({t.name for t in built} & (taken or set()))
+        if clash:
+            server = self.connection.name
+            raise McpServerError(
+                f"tool '{clash[0]}' of MCP server '{server}' has the name of another tool "
+                "of the same agent",
+                hint=f"give the entry a prefix (- mcp: {server}, prefix: {server}_) or "
+                "exclude the tool",
+            )
+        return built
 
 
 class McpServers:
