@@ -10,7 +10,10 @@ loop (for MCP: argument check against the schema, the SDK's request, the answer'
 Interleaved rounds (local, stdio, HTTP, local, ...) of N calls each; printed: median and
 min-max microseconds per call, and the paired ratios MCP / local.
 
-    .venv/bin/python bench/mcp_overhead.py [--rounds 10] [--calls 300]
+    .venv/bin/python bench/mcp_overhead.py [--rounds 10] [--calls 300] [--protocol auto]
+
+`--protocol auto` lets the SDK choose the protocol (2026-07-28 with these servers)
+instead of springlet's initialize handshake (see springlet.tools.mcp_client).
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from typing import Any
 import springlet
 from springlet import tool
 from springlet._runtime import runtime_loop
+from springlet.tools import mcp_client
 from springlet.tools.mcp_spec import McpServerSpec
 from springlet.tools.mcp_toolset import McpServers
 
@@ -71,7 +75,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--calls", type=int, default=300)
+    parser.add_argument("--protocol", choices=["legacy", "auto"], default="legacy")
     args = parser.parse_args()
+    mcp_client.PROTOCOL_MODE = args.protocol
     data = Path(tempfile.mkdtemp(prefix="springlet-mcp-bench-"))
     http_process, url = start_http_server()
     source = str(Path(springlet.__file__).resolve().parents[1])  # these sources, for the server

@@ -41,8 +41,8 @@ T = TypeVar("T")
 PROTOCOL_MODE = "legacy"
 """The SDK's `initialize` handshake (protocol 2025-11-25), not its default "auto" (a
 `server/discover` probe, then 2026-07-28 if the server has it): every MCP server in use
-speaks the handshake, and with mcp 2.3 a call over HTTP took 51 ms on 2026-07-28 against
-6 ms with the handshake (stdio 2.9 ms against 1.6 ms; bench/mcp_overhead.py)."""
+speaks the handshake, and with mcp 2.3 a call over HTTP took ~50 ms on 2026-07-28 against
+6-10 ms with the handshake (`bench/mcp_overhead.py --protocol auto` shows both)."""
 
 CLOSE_WAIT_S = 5.0
 """How long closing waits for a server to stop (the SDK ends a stdio server in ~2 s)."""
