@@ -80,25 +80,30 @@ def main() -> None:
     mcp_client.PROTOCOL_MODE = args.protocol
     data = Path(tempfile.mkdtemp(prefix="springlet-mcp-bench-"))
     http_process, url = start_http_server()
-    source = str(Path(springlet.__file__).resolve().parents[1])  # these sources, for the server
-    specs = {
-        "stdio": McpServerSpec(
-            command=sys.executable, args=SERVER_ARGS, env={"PYTHONPATH": source}
-        ),
-        "http": McpServerSpec(url=url),
-    }
-    servers = McpServers(specs, data, data)
-    stdio_tool, http_tool = mcp_tool_of(servers, "stdio"), mcp_tool_of(servers, "http")
-    tools = {"local": lookup.as_langchain(), "mcp stdio": stdio_tool, "mcp http": http_tool}
-    times: dict[str, list[float]] = {name: [] for name in tools}
+    servers: McpServers | None = None
     try:
+        source = str(Path(springlet.__file__).resolve().parents[1])  # for the server
+        specs = {
+            "stdio": McpServerSpec(
+                command=sys.executable, args=SERVER_ARGS, env={"PYTHONPATH": source}
+            ),
+            "http": McpServerSpec(url=url),
+        }
+        servers = McpServers(specs, data, data)
+        tools = {
+            "local": lookup.as_langchain(),
+            "mcp stdio": mcp_tool_of(servers, "stdio"),
+            "mcp http": mcp_tool_of(servers, "http"),
+        }
+        times: dict[str, list[float]] = {name: [] for name in tools}
         for built in tools.values():  # warm-up: first calls, caches
             runtime_loop.run_sync(per_call_us(built, 20))
         for _ in range(args.rounds):
             for name, built in tools.items():
                 times[name].append(runtime_loop.run_sync(per_call_us(built, args.calls)))
     finally:
-        servers.close()
+        if servers is not None:
+            servers.close()
         http_process.terminate()
         http_process.wait(timeout=10)
     print(f"{args.rounds} rounds x {args.calls} calls, per call:")
