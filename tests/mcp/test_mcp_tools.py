@@ -112,7 +112,7 @@ def test_a_handshake_that_never_finishes_is_a_clear_error_within_its_timeout(
     started = time.monotonic()
     with pytest.raises(McpServerError) as caught:
         ws.agent("a")
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5  # bounded by its 1 s, not a hang
     message = str(caught.value)
     assert "MCP server 'stuck' did not finish its start-up and handshake within 1 s" in message
     assert "springlet.testing.mcp_server --never-handshake" in message
@@ -124,12 +124,12 @@ def test_a_tool_that_hangs_times_out_and_the_server_serves_on(
 ) -> None:
     ws = make_workspace(
         [ToolCall("slow", {}), ToolCall("lookup", {"sku": "Q"}), Reply("ok")],
-        {"s": stdio_server(*LOOKUP, "--hang", "slow", timeout_s=3)},
+        {"s": stdio_server(*LOOKUP, "--hang", "slow", timeout_s=8)},  # start-up under load
         "  - mcp: s\n",
     )
     result = ws.agent("a").run("go")
     assert tool_messages(result) == [
-        "Error: tool 'slow' did not finish within 3 s; it was abandoned.",
+        "Error: tool 'slow' did not finish within 8 s; it was abandoned.",
         "stock of Q: 5",
     ]
 
