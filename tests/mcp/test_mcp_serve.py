@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mcp.client.stdio import StdioServerParameters
-
 from mcp import Client
+from mcp.client.stdio import StdioServerParameters
 
 from .conftest import SRC
 

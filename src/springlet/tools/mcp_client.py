@@ -29,7 +29,6 @@ from springlet.tools.mcp_spec import McpServerSpec, UnsetVariable, expand
 
 if TYPE_CHECKING:
     import mcp_types
-
     from mcp import Client
 
 log = logging.getLogger(__name__)
@@ -196,9 +195,8 @@ class McpConnection:
 
     async def _own(self, target: Any, closers: list[Any], start: _Start) -> None:
         """The owner task: enter the SDK client, hand it over, leave when told to."""
-        from mcp_types import Implementation
-
         from mcp import Client
+        from mcp_types import Implementation
 
         try:
             async with AsyncExitStack() as stack:
