@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from springlet.models import minilm
 from springlet.models.minilm import DIMENSION, MiniLMEmbeddings
 
 REFERENCE = Path(__file__).parent / "data" / "minilm_reference.json"
@@ -74,3 +75,49 @@ def test_threads_share_one_model(embedder: MiniLMEmbeddings) -> None:
 
 def test_empty_input(embedder: MiniLMEmbeddings) -> None:
     assert embedder.embed_documents([]) == []
+
+
+@pytest.fixture(scope="module")
+def both_runtimes() -> dict[str, minilm._Encoder]:
+    if not minilm.onnxruntime_available():
+        pytest.skip("onnxruntime / onnx not installed")
+    return {name: minilm._Encoder(minilm.model_dir(), name) for name in ("numpy", "onnxruntime")}
+
+
+def test_onnx_graph_matches_the_reference_and_numpy(
+    both_runtimes: dict[str, minilm._Encoder],
+) -> None:
+    data = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    expected = np.array(data["vectors"], dtype=np.float32)
+    fast = both_runtimes["onnxruntime"].embed(data["sentences"])
+    slow = both_runtimes["numpy"].embed(data["sentences"])
+    assert float((fast * expected).sum(axis=1).min()) >= 0.999
+    assert float(np.abs(fast - expected).max()) < 1e-4
+    assert float((fast * slow).sum(axis=1).min()) >= 0.99999
+
+
+def test_both_runtimes_rank_the_bilingual_set_alike(
+    both_runtimes: dict[str, minilm._Encoder],
+) -> None:
+    data = Path(__file__).parent / "data" / "bilingual"
+    docs = [p.read_text(encoding="utf-8") for p in sorted((data / "docs").glob("*.md"))]
+    questions = json.loads((data / "questions.json").read_text(encoding="utf-8"))["questions"]
+    queries = [q["q"] for q in questions]
+    rankings = {}
+    for name, encoder in both_runtimes.items():
+        scores = encoder.embed(queries) @ encoder.embed(docs).T
+        rankings[name] = np.argsort(-scores, axis=1)[:, :5]
+    assert (rankings["numpy"] == rankings["onnxruntime"]).all()
+
+
+def test_default_runtime_is_onnxruntime_when_installed() -> None:
+    if not minilm.onnxruntime_available():
+        pytest.skip("onnxruntime / onnx not installed")
+    assert minilm._shared_encoder().runtime == "onnxruntime"
+
+
+def test_without_onnxruntime_the_numpy_forward_runs(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(minilm, "onnxruntime_available", lambda: False)
+    encoder = minilm._Encoder(minilm.model_dir(), "auto")
+    assert encoder.runtime == "numpy"
+    assert encoder.embed(["hello"]).shape == (1, DIMENSION)
