@@ -15,6 +15,14 @@ from springlet.testing.ollama_server import OllamaTestServer
 PULLABLE = (ServedModel("llama3.2:1b", family="llama", parameter_size="1.2B", size=1_300_000_000),)
 
 
+@pytest.fixture(autouse=True)
+def _empty_ollama_store(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test sees this machine's own Ollama models: OLLAMA_MODELS is an empty folder."""
+    monkeypatch.setenv("OLLAMA_MODELS", str(tmp_path_factory.mktemp("ollama-models")))
+
+
 @pytest.fixture
 def ollama_server() -> Iterator[OllamaTestServer]:
     """A fresh server answering "the sky is blue" (swap `server.backend` to script it)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import struct
 from pathlib import Path
 
 import pytest
@@ -20,8 +21,11 @@ from springlet.models.gguf import (
 
 
 def write_gguf(path: Path) -> Path:
+    """A header-only GGUF v3 with one key, a chat template (an instruct model)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gguf.GGUF_MAGIC + b"\x03\x00\x00\x00" + b"\x00" * 32)
+    key, value = b"tokenizer.chat_template", b"{{ messages }}"
+    kv = struct.pack("<Q", len(key)) + key + struct.pack("<IQ", 8, len(value)) + value
+    path.write_bytes(gguf.GGUF_MAGIC + struct.pack("<IQQ", 3, 0, 1) + kv)
     return path
 
 

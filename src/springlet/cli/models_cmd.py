@@ -13,6 +13,7 @@ from springlet.errors import WorkspaceError
 
 if TYPE_CHECKING:
     from springlet.models.fit import FitEstimate
+    from springlet.models.model_store import StoredModel
     from springlet.models.ollama_catalog import ModelInfo, OllamaCatalog
     from springlet.settings import WorkspaceSettings
 
@@ -21,7 +22,7 @@ GIB = 1024**3
 
 @click.group()
 def models() -> None:
-    """List, show and pull Ollama models; estimate whether a model fits in memory."""
+    """List, show, pull and import models; estimate whether a model fits in memory."""
 
 
 def _settings(workspace: Path) -> WorkspaceSettings:
@@ -51,12 +52,23 @@ def _gib(size: int | None) -> str:
 @models.command(name="list")
 @workspace_option
 @click.option("--json", "as_json", is_flag=True, help="Print the models as JSON.")
+@click.option(
+    "--embedded",
+    "embedded_only",
+    is_flag=True,
+    help="Only the GGUFs that run in-process (bundled, imported, Ollama's store on disk).",
+)
 @handle_errors
-def list_models(workspace: Path, as_json: bool) -> None:
-    """The models installed on the Ollama server, with size, quantization and context."""
+def list_models(workspace: Path, as_json: bool, embedded_only: bool) -> None:
+    """Models that run in-process (kind, fit), then those of the Ollama server."""
     from rich.console import Console
     from rich.table import Table
 
+    if embedded_only:
+        _list_embedded(workspace, as_json)
+        return
+    if not as_json:
+        _list_embedded(workspace, as_json=False)
     catalog = _catalog(workspace)
     found = catalog.list_models()
     if as_json:
@@ -199,3 +211,130 @@ def _fit_json(estimate: FitEstimate) -> dict[str, Any]:
         "machine_available_bytes": estimate.machine_available_bytes,
         "fits": estimate.fits,
     }
+
+
+def _local_models(workspace: Path) -> list[StoredModel]:
+    """Bundled, imported and Ollama-store GGUFs, with what their headers say."""
+    from springlet.errors import ModelError
+    from springlet.models.gguf import SMOLLM2, bundled_gguf_path
+    from springlet.models.gguf_header import read_gguf_metadata
+    from springlet.models.model_store import (
+        StoredModel,
+        imported_models,
+        ollama_models,
+        ollama_store,
+        workspace_store,
+    )
+
+    found: list[StoredModel] = []
+    try:
+        path = bundled_gguf_path(SMOLLM2)
+        bundled = StoredModel(
+            SMOLLM2.name, path, f"bundled:{SMOLLM2.distribution}", SMOLLM2.sha256,
+            read_gguf_metadata(path),
+        )  # fmt: skip
+        found.append(bundled)
+    except ModelError:  # not installed or damaged: `embedded:smollm2` says why when used
+        pass
+    found += imported_models(workspace_store(workspace, _settings(workspace).data_dir))
+    for name, blob in ollama_models():
+        try:
+            meta = read_gguf_metadata(blob)
+        except (ModelError, OSError):  # a blob springlet cannot read is not listed
+            continue
+        digest = blob.name.removeprefix("sha256-")
+        found.append(StoredModel(name, blob, f"ollama:{ollama_store()}", digest, meta))
+    return found
+
+
+def _local_fit(model: StoredModel) -> FitEstimate:
+    from springlet.models.fit import estimate_fit
+    from springlet.models.ollama_catalog import ModelInfo
+
+    meta = model.metadata
+    info = ModelInfo(
+        name=model.name,
+        family=meta.family,
+        parameter_size=meta.parameter_size,
+        quantization_level=meta.quantization,
+        context_length=meta.context_length,
+        parameter_count=meta.parameter_count,
+        block_count=meta.block_count,
+        head_count_kv=meta.head_count_kv,
+        head_dim=meta.head_dim,
+    )
+    return estimate_fit(info)
+
+
+def _list_embedded(workspace: Path, as_json: bool) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    local = _local_models(workspace)
+    if as_json:
+        rows = [
+            {
+                "name": m.name,
+                "kind": m.metadata.kind,
+                "family": m.metadata.family,
+                "parameter_size": m.metadata.parameter_size,
+                "quantization_level": m.metadata.quantization,
+                "context_length": m.metadata.context_length,
+                "chat_template": m.metadata.has_chat_template,
+                "source": m.source,
+                "path": str(m.path),
+                "sha256": m.sha256,
+                "fit": _fit_json(_local_fit(m)),
+            }
+            for m in local
+        ]
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(title="Embedded models (run in-process as embedded:NAME)")
+    for column in ("name", "kind", "family", "parameters", "quantization", "context", "fit"):
+        table.add_column(column)
+    table.add_column("source")
+    for m in local:
+        estimate = _local_fit(m)
+        fits = {True: "fits", False: "too big", None: "?"}[estimate.fits]
+        table.add_row(
+            m.name,
+            m.metadata.kind,
+            m.metadata.family,
+            m.metadata.parameter_size,
+            m.metadata.quantization,
+            str(m.metadata.context_length or "-"),
+            f"{fits} ({_gib(estimate.total_bytes)})",
+            m.source,
+        )
+    Console(width=140).print(table)
+
+
+@models.command(name="import")
+@workspace_option
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", help="Name to run it by (`embedded:NAME`); default: the file's stem.")
+@click.option("--link", is_flag=True, help="Symlink the file instead of copying it.")
+@click.option("--force", is_flag=True, help="Replace a model imported under the same name.")
+@handle_errors
+def import_model(workspace: Path, file: Path, name: str | None, link: bool, force: bool) -> None:
+    """Copy (or link) the GGUF FILE into the workspace's model store, with its sha256."""
+    from springlet.models.model_store import import_gguf, workspace_store
+
+    store = workspace_store(workspace, _settings(workspace).data_dir)
+    model = import_gguf(file, store, name=name, link=link, force=force)
+    meta = model.metadata
+    click.echo(
+        f"imported {model.name}: {meta.name} ({meta.family}, {meta.parameter_size}, "
+        f"{meta.quantization}, context {meta.context_length or '?'}), "
+        f"{'an instruct' if meta.kind == 'instruct' else 'a base'} model; "
+        f"sha256 {model.sha256[:16]}...; {'linked' if link else 'copied'} to {model.path}"
+    )
+    if meta.kind == "base":
+        click.echo(
+            f"note: {model.name} has no chat template: it is a base model, and "
+            f"`embedded:{model.name}` is refused as a chat model (it only continues text)",
+            err=True,
+        )
+    else:
+        click.echo(f"use it as: default_model: embedded:{model.name}")

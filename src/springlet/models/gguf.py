@@ -55,23 +55,75 @@ class ModelFileError(ModelError):
     """A model file exists but cannot be used: not a GGUF, or its checksum is wrong."""
 
 
-def locate_gguf(name_or_path: str, root: Path | None = None) -> Path:
+def locate_gguf(name_or_path: str, root: Path | None = None, *, for_chat: bool = True) -> Path:
     """The GGUF file an `embedded:` reference names, checked to exist and be a GGUF.
+
+    Looked up in order: a bundled model, a model imported into the workspace
+    (`springlet models import`), an existing path, a model in the local Ollama store
+    (`qwen2.5:7b`). With `for_chat`, a base model (no chat template) is refused.
 
     >>> locate_gguf("smollm2").name
     'SmolLM2-135M-Instruct.Q4_1.gguf'
     """
+    path = _find_gguf(name_or_path, root)
+    if for_chat:
+        require_chat_template(path, name_or_path)
+    return path
+
+
+def _find_gguf(name_or_path: str, root: Path | None) -> Path:
+    from springlet.models.model_store import find_imported, ollama_blob
+
     bundled = BUNDLED_MODELS.get(name_or_path.strip().lower())
     if bundled is not None:
         return bundled_gguf_path(bundled)
+    if root is not None and "/" not in name_or_path:
+        imported = find_imported(_workspace_store(root), name_or_path)
+        if imported is not None:
+            return imported.path
     path = _expand(name_or_path, root)
     if not path.is_file():
-        raise ModelNotFoundError(
-            f"no GGUF model file at {path}",
-            hint=_path_hint(name_or_path),
-        )
+        looks_like_name = not name_or_path.strip().startswith(("/", "~", ".", "\\"))
+        blob = ollama_blob(name_or_path) if looks_like_name else None
+        if blob is not None:
+            path = blob
+        else:
+            raise ModelNotFoundError(f"no GGUF model file at {path}", hint=_path_hint(name_or_path))
     check_gguf_magic(path)
     return path
+
+
+def _workspace_store(root: Path) -> Path:
+    from springlet.models.model_store import workspace_store
+    from springlet.workspace.settings_file import read_settings
+
+    return workspace_store(root, read_settings(root).settings.data_dir)
+
+
+_chat_checked: set[Path] = set()
+
+
+def require_chat_template(path: Path, label: str) -> None:
+    """Refuse a base model (a GGUF without a chat template) as a chat model."""
+    from springlet.errors import ModelCapabilityError
+    from springlet.models.gguf_header import read_gguf_metadata
+
+    resolved = path.resolve()
+    with _verify_lock:
+        if resolved in _chat_checked:
+            return
+    meta = read_gguf_metadata(resolved)
+    if not meta.has_chat_template:
+        raise ModelCapabilityError(
+            f"embedded:{label} is a base model: its GGUF ({path}; {meta.name}, {meta.family}, "
+            f"{meta.parameter_size}, {meta.quantization}) has no chat template, so it was not "
+            "trained to follow chat turns (it only continues text); springlet refuses it as "
+            "a chat model",
+            hint="use the instruct (chat) release of the model, e.g. a '-it' or '-Instruct' "
+            "GGUF, or 'embedded:smollm2'",
+        )
+    with _verify_lock:
+        _chat_checked.add(resolved)
 
 
 def bundled_gguf_path(model: BundledModel) -> Path:
