@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from springlet.errors import ContextOverflowError, ModelNotFoundError
 from springlet.models import embedded_decoding as decoding
+from springlet.models import embedded_runtime
 from springlet.models.embedded import EmbeddedChatModel, embedded_chat_model
 from springlet.models.embedded_async import stream_in_thread
 from springlet.models.embedded_prompt import describe_tools, to_turns
@@ -422,3 +423,14 @@ def test_openmp_spin_wait_is_shortened_before_llama_cpp_loads(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == expected
+
+
+def test_generation_leaves_a_core_free_and_prompts_use_them_all(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(embedded_runtime.os, "cpu_count", lambda: 4)
+    loaded = embedded_runtime.load_kwargs(ModelOptions())
+    assert (loaded["n_threads"], loaded["n_threads_batch"]) == (3, 4)
+    monkeypatch.setattr(embedded_runtime.os, "cpu_count", lambda: 1)
+    loaded = embedded_runtime.load_kwargs(ModelOptions())
+    assert (loaded["n_threads"], loaded["n_threads_batch"]) == (1, 1)

@@ -21,7 +21,7 @@ from springlet.models.gguf_header import GGUFFormatError, read_gguf_metadata
 from springlet.models.model_store import import_gguf, ollama_blob, ollama_models
 from springlet.models.options import ModelOptions
 from springlet.models.reference import parse_model_ref
-from springlet.workspace.settings import WorkspaceSettings
+from springlet.settings import WorkspaceSettings
 
 GEMMA_SHA256 = "a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818"
 

@@ -184,11 +184,17 @@ def sampling_kwargs(options: ModelOptions) -> dict[str, Any]:
 
 def load_kwargs(options: ModelOptions) -> dict[str, Any]:
     """Keyword arguments for `llama_cpp.Llama(...)` from the load-time options."""
+    cores = max(1, os.cpu_count() or 1)
     kwargs: dict[str, Any] = {
         "n_ctx": options.num_ctx or DEFAULT_CONTEXT,
-        # llama-cpp-python defaults to half the cores; generation is memory-bound on
-        # small models, but prompt evaluation scales with every core
-        "n_threads": options.num_thread or max(1, os.cpu_count() or 1),
+        # Prompt evaluation scales with every core. Generation leaves one core to the rest
+        # of the machine: llama.cpp's threads meet at a barrier after every operation, so
+        # one preempted thread stalls them all. bench/chat_stability.py, 2 cores, one
+        # 80-token SmolLM2 answer beside two busy processes: 2 threads 23.0 s (OpenMP's
+        # default wait 133 s, OMP_WAIT_POLICY=passive 16.7 s), 1 thread 6.5 s; under the
+        # team's usual load 1 thread 2.3 s vs 2 threads 9.2 s (medians, interleaved).
+        "n_threads": options.num_thread or max(1, cores - 1),
+        "n_threads_batch": options.num_thread or cores,
         "verbose": False,
     }
     if options.num_gpu is not None:
