@@ -116,3 +116,4 @@ def test_unknown_bare_name_suggests_ollama_and_bundled_names(tmp_path: Path) -> 
         locate_gguf("qwen2.5", root=tmp_path)
     hint = caught.value.hint or ""
     assert "'ollama:qwen2.5'" in hint and "smollm2" in hint
+    assert "springlet models import FILE.gguf" in hint and "OLLAMA_MODELS" in hint

@@ -195,9 +195,11 @@ def _path_hint(name_or_path: str) -> str:
     known = ", ".join(sorted({m.name for m in BUNDLED_MODELS.values()}))
     if "/" not in name_or_path and not name_or_path.endswith(".gguf"):
         return (
-            f"{name_or_path!r} is neither a bundled model ({known}) nor an existing file; "
-            "name a GGUF by path, e.g. 'embedded:/models/qwen2.5-0.5b.gguf', or use "
-            f"'ollama:{name_or_path}' for an Ollama model"
+            f"{name_or_path!r} is neither a bundled model ({known}), an imported one, a "
+            "model in the local Ollama store ($OLLAMA_MODELS, default ~/.ollama/models) nor "
+            "an existing file; import a GGUF with `springlet models import FILE.gguf --name "
+            f"{name_or_path}`, name one by path, or use 'ollama:{name_or_path}' to ask the "
+            "Ollama server"
         )
     return (
         "check the path (relative paths start at the workspace root); springlet never "
