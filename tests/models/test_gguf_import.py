@@ -113,7 +113,15 @@ def test_imported_model_resolves_by_name_in_the_workspace(tmp_path: Path) -> Non
     assert result.exit_code == 0, result.output
     assert "imported tiny: Tiny Instruct (llama, " in result.stdout
     assert "an instruct model" in result.stdout
-    assert locate_gguf("tiny", root) == root / ".springlet" / "models" / "tiny.gguf"
+    store = root / ".springlet" / "models"
+    assert locate_gguf("tiny", root, models_dir=store) == store / "tiny.gguf"
+    # and through a model reference, as an agent's `model: embedded:tiny` resolves it
+    from springlet.models.reference import parse_model_ref
+    from springlet.models.resolve import resolve_chat_model
+    from springlet.settings import WorkspaceSettings
+
+    resolved = resolve_chat_model(parse_model_ref("embedded:tiny"), WorkspaceSettings(), root=root)
+    assert resolved.chat_model.model_path == store / "tiny.gguf"
 
 
 def _gemma_chunks() -> list[Path]:

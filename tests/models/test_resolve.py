@@ -42,7 +42,9 @@ def fake_embedded(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Any, Any]]
     calls: list[tuple[str, Any, Any]] = []
     module = types.ModuleType("springlet.models.embedded")
 
-    def embedded_chat_model(name: str, options: Any = None, root: Any = None) -> Any:
+    def embedded_chat_model(
+        name: str, options: Any = None, root: Any = None, models_dir: Any = None
+    ) -> Any:
         calls.append((name, options, root))
         return ScriptedChatModel(steps=[Reply("embedded answer")], script_name=f"embedded-{name}")
 

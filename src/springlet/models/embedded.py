@@ -347,13 +347,18 @@ class EmbeddedChatModel(BaseChatModel):
 
 
 def embedded_chat_model(
-    name_or_path: str, options: ModelOptions | None = None, root: Path | None = None
+    name_or_path: str,
+    options: ModelOptions | None = None,
+    root: Path | None = None,
+    *,
+    models_dir: Path | None = None,
 ) -> EmbeddedChatModel:
-    """An `EmbeddedChatModel` for `smollm2` or a GGUF path (relative to `root`).
+    """An `EmbeddedChatModel` for `smollm2`, a model imported into `models_dir`
+    (`springlet models import`), or a GGUF path (relative to `root`).
 
     Raises `ModelNotFoundError` when the file is missing; the weights load on first use.
     """
-    path = locate_gguf(name_or_path, root)
+    path = locate_gguf(name_or_path, root, models_dir=models_dir)
     if options is not None and options.num_predict == -2:
         raise ModelCapabilityError(
             "num_predict=-2 (fill the context) is not supported by the embedded provider",

@@ -8,6 +8,7 @@ takes the model's lock for as long as it produces tokens. Loading is shared: eve
 
 from __future__ import annotations
 
+import atexit
 import os
 import threading
 import time
@@ -163,6 +164,21 @@ class LoadedModel:
 _jinja = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True)
 _loaded: dict[tuple[Path, int], LoadedModel] = {}
 _load_lock = threading.Lock()
+
+
+def close_loaded_models() -> None:
+    """Free every loaded llama.cpp model now. Registered for interpreter exit too: freed
+    during module teardown instead, llama_cpp's own finalizer finds its bindings gone
+    and prints "TypeError: 'NoneType' object is not callable"."""
+    with _load_lock:
+        models = list(_loaded.values())
+        _loaded.clear()
+    for model in models:
+        with model.lock:
+            model.llama.close()
+
+
+atexit.register(close_loaded_models)
 
 _CHATML = (
     "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' + "

@@ -55,7 +55,13 @@ class ModelFileError(ModelError):
     """A model file exists but cannot be used: not a GGUF, or its checksum is wrong."""
 
 
-def locate_gguf(name_or_path: str, root: Path | None = None, *, for_chat: bool = True) -> Path:
+def locate_gguf(
+    name_or_path: str,
+    root: Path | None = None,
+    *,
+    for_chat: bool = True,
+    models_dir: Path | None = None,
+) -> Path:
     """The GGUF file an `embedded:` reference names, checked to exist and be a GGUF.
 
     Looked up in order: a bundled model, a model imported into the workspace
@@ -65,20 +71,20 @@ def locate_gguf(name_or_path: str, root: Path | None = None, *, for_chat: bool =
     >>> locate_gguf("smollm2").name
     'SmolLM2-135M-Instruct.Q4_1.gguf'
     """
-    path = _find_gguf(name_or_path, root)
+    path = _find_gguf(name_or_path, root, models_dir)
     if for_chat:
         require_chat_template(path, name_or_path)
     return path
 
 
-def _find_gguf(name_or_path: str, root: Path | None) -> Path:
+def _find_gguf(name_or_path: str, root: Path | None, models_dir: Path | None) -> Path:
     from springlet.models.model_store import find_imported, ollama_blob
 
     bundled = BUNDLED_MODELS.get(name_or_path.strip().lower())
     if bundled is not None:
         return bundled_gguf_path(bundled)
-    if root is not None and "/" not in name_or_path:
-        imported = find_imported(_workspace_store(root), name_or_path)
+    if models_dir is not None and "/" not in name_or_path:
+        imported = find_imported(models_dir, name_or_path)
         if imported is not None:
             return imported.path
     path = _expand(name_or_path, root)
@@ -91,13 +97,6 @@ def _find_gguf(name_or_path: str, root: Path | None) -> Path:
             raise ModelNotFoundError(f"no GGUF model file at {path}", hint=_path_hint(name_or_path))
     check_gguf_magic(path)
     return path
-
-
-def _workspace_store(root: Path) -> Path:
-    from springlet.models.model_store import workspace_store
-    from springlet.workspace.settings_file import read_settings
-
-    return workspace_store(root, read_settings(root).settings.data_dir)
 
 
 _chat_checked: set[Path] = set()

@@ -66,7 +66,10 @@ class OllamaConfig(Protocol):
 
 
 class ModelSettings(Protocol):
-    """Settings that say how to reach the model server."""
+    """Settings that say how to reach the model server, and where the workspace keeps
+    data (its imported models live in `<data_dir>/models`)."""
 
     @property
     def ollama(self) -> OllamaConfig: ...
+    @property
+    def data_dir(self) -> str: ...

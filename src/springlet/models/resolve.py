@@ -100,7 +100,7 @@ def resolve_chat_model(
         if ref.provider != "auto":
             reason = f"{target} at {ollama_host(settings)}"
     elif target.provider == "embedded":
-        model = _embedded_chat(target.name, options, root)
+        model = _embedded_chat(target.name, options, root, settings.data_dir)
     elif target.provider == "scripted":
         from springlet.models.scripted import scripted_model
 
@@ -157,13 +157,18 @@ def _ollama_chat(name: str, settings: ModelSettings, options: ModelOptions | Non
     )
 
 
-def _embedded_chat(name: str, options: ModelOptions | None, root: Path | None) -> Any:
+def _embedded_chat(
+    name: str, options: ModelOptions | None, root: Path | None, data_dir: str
+) -> Any:
     embedded = _provider_module(
         "springlet.models.embedded",
         "the embedded model provider",
         "reinstall springlet with its llama-cpp-python dependency, or use an `ollama:` model",
     )
-    return embedded.embedded_chat_model(name, options, root=root)
+    from springlet.models.model_store import workspace_store
+
+    models = workspace_store(root, data_dir) if root is not None else None
+    return embedded.embedded_chat_model(name, options, root=root, models_dir=models)
 
 
 def _provider_module(module: str, what: str, hint: str) -> Any:
