@@ -164,11 +164,24 @@ def _answer_guards(services: AgentServices, spec: AgentSpec, tools: list[BaseToo
     from springlet.agents.text_tool_calls import TextToolCalls
 
     names = [t.name for t in tools]
-    guards: list[Any] = [TextToolCalls(names)]
+    guards: list[Any] = [TextToolCalls(names, _tool_schemas(tools))]
     schema = _response_format(services, spec)
     if schema is not None:
         guards.append(StructuredAnswer(schema, tool_names=names))
     return guards
+
+
+def _tool_schemas(tools: list[BaseTool]) -> dict[str, dict[str, Any]]:
+    """Each tool's parameters as the model sees them (for repairing their arguments)."""
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    schemas = {}
+    for tool in tools:
+        try:
+            schemas[tool.name] = convert_to_openai_tool(tool)["function"]["parameters"]
+        except Exception:  # a tool without a readable schema: its arguments go unchecked
+            continue
+    return schemas
 
 
 def _timeouts(tools: list[BaseTool]) -> dict[str, float]:

@@ -20,8 +20,8 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any, cast
 
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
@@ -38,6 +38,7 @@ from springlet.errors import (
 )
 from springlet.models.ollama_catalog import ModelInfo, OllamaCatalog
 from springlet.models.ollama_errors import ToolsUnsupportedError, ollama_errors
+from springlet.models.ollama_request import READER_KWARG, ToolCallReader, chat_body
 from springlet.models.ollama_tools import parse_decision, prompted_messages, tool_choice_schema
 from springlet.models.options import ModelOptions
 
@@ -109,7 +110,7 @@ class SpringletChatOllama(ChatOllama):
             return
         parent = super()._iterate_over_stream
         try:
-            yield from self._checked(parent(messages, stop, **kwargs))
+            yield from self._read(parent, messages, stop, kwargs)
         except ToolsUnsupportedError:
             self._remember_without_tools()
             yield from self._prompted(messages, stop, kwargs)
@@ -117,7 +118,7 @@ class SpringletChatOllama(ChatOllama):
             if not self.auto_pull:
                 raise
             self.pull()
-            yield from self._checked(parent(messages, stop, **kwargs))
+            yield from self._read(parent, messages, stop, kwargs)
 
     async def _aiterate_over_stream(
         self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
@@ -130,7 +131,7 @@ class SpringletChatOllama(ChatOllama):
             return
         parent = super()._aiterate_over_stream
         try:
-            async for chunk in self._achecked(parent(messages, stop, **kwargs)):
+            async for chunk in self._aread(parent, messages, stop, kwargs):
                 yield chunk
         except ToolsUnsupportedError:
             self._remember_without_tools()
@@ -140,8 +141,54 @@ class SpringletChatOllama(ChatOllama):
             if not self.auto_pull:
                 raise
             await asyncio.to_thread(self.pull)
-            async for chunk in self._achecked(parent(messages, stop, **kwargs)):
+            async for chunk in self._aread(parent, messages, stop, kwargs):
                 yield chunk
+
+    # -- the request itself: truncate off, tool arguments repaired -----------------------
+
+    def _create_chat_stream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
+    ) -> Iterator[Mapping[str, Any] | str]:
+        reader = kwargs.pop(READER_KWARG, None) or ToolCallReader(kwargs.get("tools"))
+        params = self._chat_params(messages, stop, **kwargs)
+        client = cast(Any, self._client)
+        answer = client._request(
+            reader, "POST", "/api/chat", json=chat_body(params), stream=params["stream"]
+        )
+        if params["stream"]:
+            yield from answer
+        else:
+            yield answer
+
+    async def _acreate_chat_stream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
+    ) -> AsyncIterator[Mapping[str, Any] | str]:
+        reader = kwargs.pop(READER_KWARG, None) or ToolCallReader(kwargs.get("tools"))
+        params = self._chat_params(messages, stop, **kwargs)
+        client = cast(Any, self._async_client)
+        answer = await client._request(
+            reader, "POST", "/api/chat", json=chat_body(params), stream=params["stream"]
+        )
+        if params["stream"]:
+            async for part in answer:
+                yield part
+        else:
+            yield answer
+
+    def _read(
+        self, parent: Any, messages: list[BaseMessage], stop: list[str] | None, kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        reader = ToolCallReader(kwargs.get("tools"))
+        for chunk in self._checked(parent(messages, stop, **{**kwargs, READER_KWARG: reader})):
+            yield reader.annotate(chunk)
+
+    async def _aread(
+        self, parent: Any, messages: list[BaseMessage], stop: list[str] | None, kwargs: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        reader = ToolCallReader(kwargs.get("tools"))
+        chunks = parent(messages, stop, **{**kwargs, READER_KWARG: reader})
+        async for chunk in self._achecked(chunks):
+            yield reader.annotate(chunk)
 
     # -- guarding the stream --------------------------------------------------------------
 
@@ -300,7 +347,7 @@ def _decision_chunk(
         content=decision.content,
         tool_calls=decision.tool_calls,
         usage_metadata=usage,
-        response_metadata={"springlet_tool_mode": "prompted"},
+        response_metadata={**decision.response_metadata, "springlet_tool_mode": "prompted"},
     )
     return ChatGenerationChunk(message=message, generation_info=done_info)
 

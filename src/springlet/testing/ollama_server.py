@@ -86,6 +86,11 @@ class ServerFaults:
     """Send a body (or stream line) that is not JSON."""
     tool_arguments_as_list: bool = False
     """Send tool call arguments as a JSON list of the values instead of an object."""
+    tool_arguments_text: str | None = None
+    """Send every tool call's arguments as this text (a string, as a weak model writes
+    them: single quotes, trailing commas, unquoted keys)."""
+    stringified_arguments: bool = False
+    """Send list and object argument values as JSON strings (`"[1, 2]"`)."""
     trickle_bytes_per_s: float | None = None
     """Send streamed answers one byte at a time at this rate (a stuck, trickling server)."""
 
@@ -174,6 +179,20 @@ class _QuietServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         super().handle_error(request, client_address)
+
+
+def _mangle_tool_calls(line: dict[str, Any], faults: ServerFaults) -> None:
+    for call in (line.get("message") or {}).get("tool_calls") or []:
+        function = call["function"]
+        if faults.tool_arguments_as_list:
+            function["arguments"] = list(function["arguments"].values())
+        elif faults.tool_arguments_text is not None:
+            function["arguments"] = faults.tool_arguments_text
+        elif faults.stringified_arguments:
+            function["arguments"] = {
+                key: json.dumps(value) if isinstance(value, list | dict) else value
+                for key, value in function["arguments"].items()
+            }
 
 
 def _echo(messages: list[BaseMessage], tools: list[dict[str, Any]]) -> Reply:
@@ -269,9 +288,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return  # no terminating chunk: the client sees an incomplete body
             if sent == 1 and faults.stream_error is not None:
                 line = {"error": faults.stream_error}
-            if faults.tool_arguments_as_list:
-                for call in (line.get("message") or {}).get("tool_calls") or []:
-                    call["function"]["arguments"] = list(call["function"]["arguments"].values())
+            _mangle_tool_calls(line, faults)
             data = json.dumps(line).encode() + b"\n"
             if faults.bad_json and sent >= 1:
                 data = b"{not json\n"

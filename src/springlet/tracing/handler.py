@@ -51,6 +51,12 @@ ACTIVE_TOOL: contextvars.ContextVar[ActiveTool | None] = contextvars.ContextVar(
 )
 """A run opened while a tool runs (an agent used as a tool) hangs below that tool."""
 
+TOOL_SPAN_ATTRIBUTES: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "springlet_tracing_tool_span_attributes", default=None
+)
+"""Attributes for the next tool span opened on this context (set by the agent's tool guard,
+e.g. that the call's arguments were repaired)."""
+
 
 @dataclass
 class _Open:
@@ -351,6 +357,7 @@ class SpanRecorder(BaseCallbackHandler):
         server = (kwargs.get("metadata") or {}).get("springlet_mcp_server")
         if server:
             attributes[a.MCP_SERVER] = str(server)
+        attributes.update(TOOL_SPAN_ATTRIBUTES.get() or {})
         opened = self._start(
             run_id, parent_run_id, SpanKind.TOOL, f"execute_tool {name}", attributes
         )
