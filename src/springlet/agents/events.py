@@ -39,6 +39,15 @@ class ModelToken(Event):
 
 
 @dataclass(frozen=True)
+class ModelThinking(Event):
+    """Thinking text of a model that thinks (`think:`), streamed apart from the answer:
+    it never reaches the answer, memory or structured output."""
+
+    step: int
+    text: str
+
+
+@dataclass(frozen=True)
 class ModelMessage(Event):
     step: int
     text: str

@@ -54,7 +54,11 @@ def _build_tool_agent(
 
     settings = services.settings
     resolved = resolve_chat_model(
-        spec.model or settings.default_model, settings, options=spec.options, root=services.root
+        spec.model or settings.default_model,
+        settings,
+        options=spec.options,
+        root=services.root,
+        think=spec.think,
     )
     from springlet.agents.knowledge import knowledge_for
 
@@ -162,12 +166,14 @@ def _answer_guards(services: AgentServices, spec: AgentSpec, tools: list[BaseToo
     validated (and asked for again when they do not fit)."""
     from springlet.agents.structured_output import StructuredAnswer
     from springlet.agents.text_tool_calls import TextToolCalls
+    from springlet.agents.thinking import KeepThinkingOut
 
     names = [t.name for t in tools]
     guards: list[Any] = [TextToolCalls(names, _tool_schemas(tools))]
     schema = _response_format(services, spec)
     if schema is not None:
         guards.append(StructuredAnswer(schema, tool_names=names))
+    guards.append(KeepThinkingOut())  # innermost: nothing after the model sees thinking
     return guards
 
 

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from springlet.models.options import ModelOptions
 from springlet.models.reference import EmbeddingReference, ModelReference
+from springlet.models.thinking import ThinkSetting
 from springlet.prompts.spec import PromptTestCase
 from springlet.spec_base import Spec
 
@@ -168,6 +169,8 @@ class AgentSpec(Spec):
     description: str
     model: ModelReference | None = None
     options: ModelOptions = Field(default_factory=ModelOptions)
+    think: ThinkSetting = None
+    """Thinking for models that can (Ollama capability "thinking"): true, false, or a level."""
     instructions: str
     tools: list[ToolRef] = Field(default_factory=list)
     knowledge: list[KnowledgeRef] = Field(default_factory=list)

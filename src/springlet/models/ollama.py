@@ -11,7 +11,11 @@ users know them) that adds:
 - context fitting: Ollama silently drops the start of a prompt longer than `num_ctx`,
   so when the estimated prompt does not fit, `num_ctx` is raised to fit (up to the
   model's context length from `/api/show`); beyond that a `ContextOverflowError` says so;
-- `auto_pull`: a missing model is pulled once, then the call is retried.
+- `auto_pull`: a missing model is pulled once, then the call is retried;
+- `think`: sent only to models whose capabilities include "thinking" (else a warning);
+  thinking, reported by Ollama or written inline as `<think>...</think>`, is kept in
+  `additional_kwargs["reasoning_content"]`, never in the answer's content;
+- `truncate: false` and tool-call argument repair (`ollama_request`).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from springlet.models.ollama_errors import ToolsUnsupportedError, ollama_errors
 from springlet.models.ollama_request import READER_KWARG, ToolCallReader, chat_body
 from springlet.models.ollama_tools import parse_decision, prompted_messages, tool_choice_schema
 from springlet.models.options import ModelOptions
+from springlet.models.thinking import THINKING_KEY, ThinkLevel, ThinkSplitter
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,9 @@ CONTEXT_STEP = 1024
 
 _without_native_tools: set[tuple[str, str]] = set()
 _tools_lock = threading.Lock()
+_warned_no_thinking: set[tuple[str, str]] = set()
+THINK_KWARG = "_springlet_think"
+"""A private keyword argument: the `think` value to send (absent: send none)."""
 
 
 def forget_tool_support() -> None:
@@ -83,6 +91,8 @@ class SpringletChatOllama(ChatOllama):
     auto_pull: bool = False
     extra_options: dict[str, Any] = Field(default_factory=dict)
     """Ollama options ChatOllama has no field for (min_p, typical_p, num_batch, ...)."""
+    think: ThinkLevel | None = None
+    """`think:` of the agent or prompt (None: the model's default)."""
 
     @property
     def host(self) -> str:
@@ -103,7 +113,7 @@ class SpringletChatOllama(ChatOllama):
     def _iterate_over_stream(
         self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
     ) -> Iterator[ChatGenerationChunk]:
-        kwargs = self._fit_context(messages, stop, kwargs)
+        kwargs = self._think_kwargs(self._fit_context(messages, stop, kwargs))
         tools = kwargs.get("tools")
         if tools and self._lacks_native_tools():
             yield from self._prompted(messages, stop, kwargs)
@@ -124,6 +134,7 @@ class SpringletChatOllama(ChatOllama):
         self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
     ) -> AsyncIterator[ChatGenerationChunk]:
         kwargs = await asyncio.to_thread(self._fit_context, messages, stop, kwargs)
+        kwargs = await asyncio.to_thread(self._think_kwargs, kwargs)
         tools = kwargs.get("tools")
         if tools and await asyncio.to_thread(self._lacks_native_tools):
             async for chunk in self._aprompted(messages, stop, kwargs):
@@ -150,7 +161,8 @@ class SpringletChatOllama(ChatOllama):
         self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
     ) -> Iterator[Mapping[str, Any] | str]:
         reader = kwargs.pop(READER_KWARG, None) or ToolCallReader(kwargs.get("tools"))
-        params = self._chat_params(messages, stop, **kwargs)
+        think = kwargs.pop(THINK_KWARG, None)
+        params = {**self._chat_params(messages, stop, **kwargs), "think": think}
         client = cast(Any, self._client)
         answer = client._request(
             reader, "POST", "/api/chat", json=chat_body(params), stream=params["stream"]
@@ -164,7 +176,8 @@ class SpringletChatOllama(ChatOllama):
         self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
     ) -> AsyncIterator[Mapping[str, Any] | str]:
         reader = kwargs.pop(READER_KWARG, None) or ToolCallReader(kwargs.get("tools"))
-        params = self._chat_params(messages, stop, **kwargs)
+        think = kwargs.pop(THINK_KWARG, None)
+        params = {**self._chat_params(messages, stop, **kwargs), "think": think}
         client = cast(Any, self._async_client)
         answer = await client._request(
             reader, "POST", "/api/chat", json=chat_body(params), stream=params["stream"]
@@ -178,17 +191,40 @@ class SpringletChatOllama(ChatOllama):
     def _read(
         self, parent: Any, messages: list[BaseMessage], stop: list[str] | None, kwargs: Any
     ) -> Iterator[ChatGenerationChunk]:
-        reader = ToolCallReader(kwargs.get("tools"))
+        reader, splitter = ToolCallReader(kwargs.get("tools")), ThinkSplitter()
         for chunk in self._checked(parent(messages, stop, **{**kwargs, READER_KWARG: reader})):
-            yield reader.annotate(chunk)
+            yield _split_inline(reader.annotate(chunk), splitter)
 
     async def _aread(
         self, parent: Any, messages: list[BaseMessage], stop: list[str] | None, kwargs: Any
     ) -> AsyncIterator[ChatGenerationChunk]:
-        reader = ToolCallReader(kwargs.get("tools"))
+        reader, splitter = ToolCallReader(kwargs.get("tools")), ThinkSplitter()
         chunks = parent(messages, stop, **{**kwargs, READER_KWARG: reader})
         async for chunk in self._achecked(chunks):
-            yield reader.annotate(chunk)
+            yield _split_inline(reader.annotate(chunk), splitter)
+
+    def _think_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Thinking always captured (ChatOllama keeps `message.thinking` only when
+        `reasoning` is set); `think` sent as configured, if the model can think."""
+        out = {**kwargs, "reasoning": True}
+        if self.think is None:
+            return out
+        info = self.model_info()
+        if info is not None and info.capabilities and "thinking" not in info.capabilities:
+            key = (self.host, self.model)
+            with _tools_lock:
+                first = key not in _warned_no_thinking
+                _warned_no_thinking.add(key)
+            if first:
+                log.warning(
+                    "think: %s is ignored: '%s' at %s cannot think (its capabilities: %s)",
+                    str(self.think).lower(),
+                    self.model,
+                    self.host,
+                    ", ".join(info.capabilities),
+                )
+            return out
+        return {**out, THINK_KWARG: self.think}
 
     # -- guarding the stream --------------------------------------------------------------
 
@@ -325,6 +361,24 @@ class SpringletChatOllama(ChatOllama):
         self.catalog().pull(self.model)
 
 
+def _split_inline(chunk: ChatGenerationChunk, splitter: ThinkSplitter) -> ChatGenerationChunk:
+    """`chunk` with inline `<think>` text moved from its content to its thinking."""
+    message = chunk.message
+    if not isinstance(message, AIMessageChunk) or not isinstance(message.content, str):
+        return chunk
+    thinking, answer = splitter.feed(message.content)
+    if _is_done(chunk):
+        rest_thinking, rest_answer = splitter.flush()
+        thinking, answer = thinking + rest_thinking, answer + rest_answer
+    if answer == message.content:
+        return chunk
+    extra = dict(message.additional_kwargs)
+    if thinking:
+        extra[THINKING_KEY] = str(extra.get(THINKING_KEY) or "") + thinking
+    replaced = message.model_copy(update={"content": answer, "additional_kwargs": extra})
+    return ChatGenerationChunk(message=replaced, generation_info=chunk.generation_info)
+
+
 def _is_done(chunk: ChatGenerationChunk) -> bool:
     return bool(chunk.generation_info and chunk.generation_info.get("done"))
 
@@ -380,6 +434,7 @@ def ollama_chat_model(
     keep_alive: str | int | None = None,
     timeout_s: float | None = None,
     auto_pull: bool = False,
+    think: ThinkLevel | None = None,
 ) -> SpringletChatOllama:
     """A chat model for Ollama model `name` at `host` (no network until it is called)."""
     values = options.as_dict() if options else {}
@@ -392,6 +447,7 @@ def ollama_chat_model(
         client_kwargs={"timeout": timeout_s} if timeout_s else {},
         timeout_s=timeout_s,
         auto_pull=auto_pull,
+        think=think,
         extra_options=extra,
         **fields,
     )

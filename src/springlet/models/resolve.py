@@ -13,6 +13,7 @@ are imported only here, when a model is actually needed.
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,8 +39,10 @@ from springlet.models.reference import (
     MULTILINGUAL_EMBEDDINGS,
     ModelRef,
 )
+from springlet.models.thinking import ThinkLevel
 
 AUTO_PROBE_TIMEOUT_S = 0.3
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -89,17 +92,21 @@ def resolve_chat_model(
     *,
     options: ModelOptions | None = None,
     root: Path | None = None,
+    think: ThinkLevel | None = None,
 ) -> ResolvedChatModel:
-    """The chat model for `ref` under `settings` (see the module doc for `auto`)."""
+    """The chat model for `ref` under `settings` (see the module doc for `auto`).
+    `think` reaches Ollama models that can think; the embedded models cannot (a warning)."""
     target, reason = ref, f"{ref} as configured"
     if ref.provider == "auto":
         choice = choose_auto(settings)
         target, reason = choice.ref, choice.reason
     if target.provider == "ollama":
-        model = _ollama_chat(target.name, settings, options)
+        model = _ollama_chat(target.name, settings, options, think)
         if ref.provider != "auto":
             reason = f"{target} at {ollama_host(settings)}"
     elif target.provider == "embedded":
+        if think:
+            log.warning("think: %s is ignored: %s cannot think", str(think).lower(), target)
         model = _embedded_chat(target.name, options, root)
     elif target.provider == "scripted":
         from springlet.models.scripted import scripted_model
@@ -144,7 +151,9 @@ def _chat_models(host: str, timeout_s: float) -> list[ModelInfo]:
     return sorted(chat, key=lambda m: not m.supports_tools)  # stable: keeps Ollama's order
 
 
-def _ollama_chat(name: str, settings: ModelSettings, options: ModelOptions | None) -> Any:
+def _ollama_chat(
+    name: str, settings: ModelSettings, options: ModelOptions | None, think: ThinkLevel | None
+) -> Any:
     from springlet.models.ollama import ollama_chat_model
 
     return ollama_chat_model(
@@ -154,6 +163,7 @@ def _ollama_chat(name: str, settings: ModelSettings, options: ModelOptions | Non
         keep_alive=settings.ollama.keep_alive,
         timeout_s=settings.ollama.timeout_s,
         auto_pull=settings.ollama.auto_pull,
+        think=think,
     )
 
 

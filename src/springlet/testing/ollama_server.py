@@ -368,8 +368,18 @@ class _Handler(BaseHTTPRequestHandler):
         if not messages:
             self._send_json(200, load_response(model.full_name, body))
             return
+        thinks = model.supports("thinking")
+        if body.get("think") and not thinks:
+            full = f"registry.ollama.ai/library/{model.full_name}"
+            self._send_json(400, {"error": f'"{full}" does not support thinking'})
+            return
         faults = self.ollama.faults
-        turn = ChatTurn(self.ollama.backend, body, malformed_tool_calls=faults.malformed_tool_call)
+        turn = ChatTurn(
+            self.ollama.backend,
+            body,
+            malformed_tool_calls=faults.malformed_tool_call,
+            thinks=thinks,
+        )
         # a backend failure becomes what Ollama sends when its runner fails: HTTP 500
         # before the answer started, an `{"error": ...}` line once it has
         try:
