@@ -271,8 +271,9 @@ class Agent(RunnableAgent):
             sources=list(ctx.sources),
             usage=usage,
             duration_s=time.perf_counter() - started,
-            model=self.model,
-            model_reason=self.resolved.reason,
+            # a fallback chain records which of its models answered, and why
+            model=ctx.memo.get("springlet.model", (self.model,))[0],
+            model_reason=ctx.memo.get("springlet.model", (None, self.resolved.reason))[1],
             error=error,
         )
 

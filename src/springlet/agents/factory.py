@@ -80,6 +80,7 @@ def _build_tool_agent(
     middleware, checkpointer = _middleware(
         services, spec, tools, knowledge_middleware, instructions
     )
+    middleware[1:1] = _fallback(resolved)
     graph = create_agent(
         resolved.chat_model,
         tools=tools,
@@ -159,6 +160,17 @@ def _middleware(
     templated = [instructions] if instructions.static_text is None else []
     chain = [budget, *templated, guard, *advisors]
     return [*chain, *_answer_guards(services, spec, tools)], checkpointer
+
+
+def _fallback(resolved: Any) -> list[Any]:
+    """The fallback chain of `model:` as a list, right inside the step budget."""
+    if not resolved.fallbacks:
+        return []
+    from springlet.agents.fallback import ChainEntry, ModelFallback
+
+    chain = [resolved, *resolved.fallbacks]
+    entries = [ChainEntry(str(r.ref), r.reason, r.chat_model) for r in chain]
+    return [ModelFallback(entries, resolved.skipped)]
 
 
 def _answer_guards(services: AgentServices, spec: AgentSpec, tools: list[BaseTool]) -> list[Any]:

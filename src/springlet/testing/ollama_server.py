@@ -34,6 +34,7 @@ from springlet.testing.ollama_answers import ChatTurn, errors_as_lines, load_res
 from springlet.testing.ollama_protocol import (
     ServedModel,
     normalize_name,
+    prompt_token_count,
 )
 
 OLLAMA_VERSION = "0.12.6"
@@ -91,6 +92,9 @@ class ServerFaults:
     them: single quotes, trailing commas, unquoted keys)."""
     stringified_arguments: bool = False
     """Send list and object argument values as JSON strings (`"[1, 2]"`)."""
+    ignore_truncate: bool = False
+    """Ignore `truncate: false` and silently keep the end of an over-long prompt (an Ollama
+    older than the flag); `prompt_eval_count` then reports fewer tokens than were sent."""
     trickle_bytes_per_s: float | None = None
     """Send streamed answers one byte at a time at this rate (a stuck, trickling server)."""
 
@@ -374,6 +378,12 @@ class _Handler(BaseHTTPRequestHandler):
             self._send_json(400, {"error": f'"{full}" does not support thinking'})
             return
         faults = self.ollama.faults
+        if body.get("truncate") is False and not faults.ignore_truncate:
+            options = body.get("options") or {}
+            tokens = prompt_token_count(messages, body.get("tools") or [])
+            if tokens > int(options.get("num_ctx") or 4096):  # Ollama's answer to truncate: false
+                self._send_json(400, {"error": "the input length exceeds the context length"})
+                return
         turn = ChatTurn(
             self.ollama.backend,
             body,
