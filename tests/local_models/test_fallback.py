@@ -105,7 +105,7 @@ def test_context_overflow_falls_back_to_a_longer_context(
     assert result.status == "ok", result.error
     assert (result.text, result.model) == ("from the long one", "ollama:qwen2.5:7b")
     assert "ollama:tiny:1b skipped" in result.model_reason
-    assert "context window is 1024" in result.model_reason
+    assert "1024-token context window" in result.model_reason
     assert [b["model"] for b in server.requests_to("/api/chat")] == ["qwen2.5:7b"]
 
 

@@ -16,6 +16,7 @@ plain dataclasses), so `import springlet` stays cheap; `Agent` lives in
 from springlet.agents.events import (
     ApprovalAnswered,
     ApprovalRequested,
+    ContextCompacted,
     Event,
     ModelMessage,
     ModelThinking,
@@ -34,6 +35,7 @@ from springlet.agents.result import RunResult, RunStatus, ToolCallRecord, Usage
 __all__ = [
     "ApprovalAnswered",
     "ApprovalRequested",
+    "ContextCompacted",
     "Event",
     "ModelMessage",
     "ModelThinking",

@@ -48,6 +48,18 @@ class ModelThinking(Event):
 
 
 @dataclass(frozen=True)
+class ContextCompacted(Event):
+    """A request over the model's context budget was compacted before the model call."""
+
+    step: int
+    tokens_before: int
+    tokens_after: int
+    budget: int
+    tiers: tuple[str, ...]
+    """What was done, in order: tool results stubbed, oldest turns dropped, ... summarized."""
+
+
+@dataclass(frozen=True)
 class ModelMessage(Event):
     step: int
     text: str

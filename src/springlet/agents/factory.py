@@ -81,6 +81,7 @@ def _build_tool_agent(
         services, spec, tools, knowledge_middleware, instructions
     )
     middleware[1:1] = _fallback(resolved)
+    _before_answer_guards(middleware, _compaction(services, spec))
     graph = create_agent(
         resolved.chat_model,
         tools=tools,
@@ -155,6 +156,7 @@ def _middleware(
         timeouts=_timeouts(tools),
         max_repeated_calls=spec.limits.max_repeated_calls,
         approval_timeout_s=approval_timeout_s,
+        max_result_tokens=spec.compaction.max_tool_result_tokens,
     )
     budget = StepBudget(spec.limits.max_steps)
     templated = [instructions] if instructions.static_text is None else []
@@ -171,6 +173,40 @@ def _fallback(resolved: Any) -> list[Any]:
     chain = [resolved, *resolved.fallbacks]
     entries = [ChainEntry(str(r.ref), r.reason, r.chat_model) for r in chain]
     return [ModelFallback(entries, resolved.skipped)]
+
+
+def _compaction(services: AgentServices, spec: AgentSpec) -> list[Any]:
+    """The context budget of every model call (`compaction:`, on by default)."""
+    options = spec.compaction
+    if not options.enabled:
+        return []
+    from springlet.agents.compaction import Compaction
+
+    summary_model = None
+    if options.summary_model is not None:
+        from springlet.models.resolve import resolve_chat_model
+
+        summary_model = resolve_chat_model(
+            options.summary_model, services.settings, root=services.root
+        ).chat_model
+    reserve = max(options.reserve_tokens, spec.options.num_predict or 0)
+    return [
+        Compaction(
+            reserve_tokens=reserve,
+            max_context_tokens=options.max_context_tokens,
+            summary_model=summary_model,
+            summarize=options.summarize,
+        )
+    ]
+
+
+def _before_answer_guards(middleware: list[Any], inserted: list[Any]) -> None:
+    """Insert `inserted` right outside the answer guards (after every advisor: the budget
+    counts what they add, retrieved passages and memory included)."""
+    from springlet.agents.text_tool_calls import TextToolCalls
+
+    at = next(i for i, m in enumerate(middleware) if isinstance(m, TextToolCalls))
+    middleware[at:at] = inserted
 
 
 def _answer_guards(services: AgentServices, spec: AgentSpec, tools: list[BaseTool]) -> list[Any]:

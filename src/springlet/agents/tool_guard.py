@@ -22,6 +22,7 @@ from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
+from springlet.agents.compaction_tiers import capped_result
 from springlet.agents.events import (
     ApprovalAnswered,
     ApprovalRequested,
@@ -77,8 +78,10 @@ class ToolGuard(AgentMiddleware[AgentState[Any], Any]):
         timeouts: dict[str, float],
         max_repeated_calls: int,
         approval_timeout_s: float = DEFAULT_APPROVAL_TIMEOUT_S,
+        max_result_tokens: int | None = None,
     ) -> None:
         super().__init__()
+        self.max_result_tokens = max_result_tokens
         self.tool_names = tool_names
         self.approval_tools = approval_tools
         self.timeouts = timeouts
@@ -134,9 +137,17 @@ class ToolGuard(AgentMiddleware[AgentState[Any], Any]):
         finally:
             TOOL_SPAN_ATTRIBUTES.reset(token)
         if isinstance(outcome, ToolMessage):
+            outcome = self._capped(outcome)
             failed = outcome.status == "error"
             self._record(ctx, step, call_id, name, args, _text(outcome.content), ok=not failed)
         return outcome
+
+    def _capped(self, outcome: ToolMessage) -> ToolMessage:
+        """One result no longer than `max_result_tokens` (the tool span has it whole)."""
+        if self.max_result_tokens is None or not isinstance(outcome.content, str):
+            return outcome
+        capped = capped_result(outcome.content, self.max_result_tokens)
+        return outcome if capped is None else outcome.model_copy(update={"content": capped})
 
     def _refusal(self, ctx: RunContext | None, name: str, args: dict[str, Any]) -> str | None:
         if name not in self.tool_names:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator, Mapping
@@ -40,12 +41,14 @@ from springlet.errors import (
     ModelStreamError,
     ModelTimeoutError,
 )
+from springlet.models.ollama_budget import PromptCheck
 from springlet.models.ollama_catalog import ModelInfo, OllamaCatalog
 from springlet.models.ollama_errors import ToolsUnsupportedError, ollama_errors
 from springlet.models.ollama_request import READER_KWARG, ToolCallReader, chat_body
 from springlet.models.ollama_tools import parse_decision, prompted_messages, tool_choice_schema
 from springlet.models.options import ModelOptions
 from springlet.models.thinking import THINKING_KEY, ThinkLevel, ThinkSplitter
+from springlet.models.token_budget import calibration
 
 log = logging.getLogger(__name__)
 
@@ -192,16 +195,24 @@ class SpringletChatOllama(ChatOllama):
         self, parent: Any, messages: list[BaseMessage], stop: list[str] | None, kwargs: Any
     ) -> Iterator[ChatGenerationChunk]:
         reader, splitter = ToolCallReader(kwargs.get("tools")), ThinkSplitter()
+        check = self._prompt_check(messages, kwargs)
         for chunk in self._checked(parent(messages, stop, **{**kwargs, READER_KWARG: reader})):
-            yield _split_inline(reader.annotate(chunk), splitter)
+            yield check.check(_split_inline(reader.annotate(chunk), splitter))
 
     async def _aread(
         self, parent: Any, messages: list[BaseMessage], stop: list[str] | None, kwargs: Any
     ) -> AsyncIterator[ChatGenerationChunk]:
         reader, splitter = ToolCallReader(kwargs.get("tools")), ThinkSplitter()
+        check = self._prompt_check(messages, kwargs)
         chunks = parent(messages, stop, **{**kwargs, READER_KWARG: reader})
         async for chunk in self._achecked(chunks):
-            yield _split_inline(reader.annotate(chunk), splitter)
+            yield check.check(_split_inline(reader.annotate(chunk), splitter))
+
+    def _prompt_check(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> PromptCheck:
+        options = kwargs.get("options") or {}
+        num_ctx = int(options.get("num_ctx") or self.num_ctx or OLLAMA_DEFAULT_NUM_CTX)
+        estimated = estimate_tokens(messages, kwargs.get("tools"))
+        return PromptCheck(self.host, self.model, estimated, num_ctx)
 
     def _think_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
         """Thinking always captured (ChatOllama keeps `message.thinking` only when
@@ -336,6 +347,7 @@ class SpringletChatOllama(ChatOllama):
         options.update({k: v for k, v in self.extra_options.items() if k not in options})
         current = int(options.get("num_ctx") or OLLAMA_DEFAULT_NUM_CTX)
         estimate = estimate_tokens(messages, kwargs.get("tools"))
+        estimate = math.ceil(estimate * calibration(self.host, self.model))
         predict = options.get("num_predict")
         needed = estimate + (predict if isinstance(predict, int) and predict > 0 else 0)
         needed += OUTPUT_RESERVE_TOKENS
