@@ -62,6 +62,8 @@ class Compaction(AgentMiddleware[AgentState[Any], Any]):
         self.max_context_tokens = max_context_tokens
         self.summary_model = summary_model
         self.summarize = summarize
+        self._fixed: dict[tuple[int, ...], int] = {}
+        """Tokens of (system prompt, tools) seen before: the same on every call of a run."""
 
     def budget(self, model: BaseChatModel) -> tuple[int, int] | None:
         """(tokens a request may take, the window they come from); None: unknown."""
@@ -78,7 +80,7 @@ class Compaction(AgentMiddleware[AgentState[Any], Any]):
         if known is None:
             return await handler(request)
         budget, window = known
-        counter = _Counter(model, request.system_message, request.tools)
+        counter = _Counter(model, self._fixed_tokens(request))
         before = counter(request.messages)
         if before <= budget:
             return await handler(request)
@@ -139,6 +141,18 @@ class Compaction(AgentMiddleware[AgentState[Any], Any]):
         answer = await model.ainvoke([SystemMessage(SUMMARY_PROMPT), HumanMessage(text)])
         return AIMessage(f"[springlet compaction: summary of earlier steps]\n{answer.text}")
 
+    def _fixed_tokens(self, request: ModelRequest) -> int:
+        system, tools = request.system_message, request.tools
+        key = (id(request.model), hash(system.text if system else ""), *map(id, tools))
+        if key not in self._fixed:
+            fixed: list[AnyMessage] = [system] if system is not None else []
+            schemas = [_schema(t) for t in tools]
+            tokens = count_tokens(request.model, fixed, schemas) if fixed or schemas else 0
+            if len(self._fixed) > 64:  # templated instructions: one entry per rendering
+                self._fixed.clear()
+            self._fixed[key] = tokens
+        return self._fixed[key]
+
     def _report(
         self, before: int, after: int, budget: int, used: list[str], seconds: float
     ) -> None:
@@ -156,13 +170,9 @@ class _Counter:
     """Tokens of a request with these messages: the system prompt and tool schemas once,
     each message once (counted per message, so a compaction step re-counts nothing)."""
 
-    def __init__(
-        self, model: BaseChatModel, system: SystemMessage | None, tools: Sequence[Any]
-    ) -> None:
+    def __init__(self, model: BaseChatModel, fixed: int) -> None:
         self.model = model
-        schemas = [_schema(t) for t in tools]
-        fixed: list[AnyMessage] = [system] if system is not None else []
-        self.fixed = count_tokens(model, fixed, schemas) if fixed or schemas else 0
+        self.fixed = fixed
         self.cache: dict[int, int] = {}
 
     def __call__(self, messages: Sequence[AnyMessage]) -> int:
