@@ -32,6 +32,17 @@ class OllamaSettings(Spec):
     first streamed line of an answer (a model loading counts) and between two streamed
     lines. Not a limit on the whole answer: a long answer at a healthy pace is never cut,
     a server that stalls or trickles is."""
+    hosts: dict[str, str] = Field(default_factory=dict)
+    """More Ollama servers by name, for `ollama@NAME:model` references (fallback chains)."""
+
+    @field_validator("hosts")
+    @classmethod
+    def _hosts_are_server_addresses(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, url in value.items():
+            problem = host_url_problem(url)
+            if problem:
+                raise ValueError(f"hosts.{name}: {problem}")
+        return value
 
     @field_validator("host")
     @classmethod

@@ -19,7 +19,7 @@ from springlet.errors import (
 )
 from springlet.models.ollama import ollama_chat_model, ollama_embeddings
 from springlet.models.ollama_errors import translate
-from springlet.testing import ScriptedChatModel, ToolCall
+from springlet.testing import Reply, ScriptedChatModel, ToolCall
 from springlet.testing.ollama_server import OllamaTestServer
 
 pytestmark = pytest.mark.integration
@@ -110,12 +110,16 @@ def lookup(order_id: str) -> str:
     return order_id
 
 
-def test_malformed_tool_call_is_a_server_error(ollama_server: OllamaTestServer) -> None:
-    ollama_server.backend = ScriptedChatModel(steps=[ToolCall("lookup", {"order_id": "A-1"})])
+def test_malformed_tool_call_is_not_a_server_error(ollama_server: OllamaTestServer) -> None:
+    """Cut-off arguments cannot be repaired; the run goes on and the model is told."""
+    ollama_server.backend = ScriptedChatModel(
+        steps=[ToolCall("lookup", {"order_id": "A-1"}), Reply("sorry")]
+    )
     ollama_server.faults.malformed_tool_call = True
     agent = create_agent(ollama_chat_model("qwen2.5:7b", ollama_server.url), [lookup])
-    with pytest.raises(ModelServerError, match=r"tool call 'lookup'.*not a JSON object"):
-        agent.invoke({"messages": [HumanMessage("find A-1")]})
+    messages = agent.invoke({"messages": [HumanMessage("find A-1")]})["messages"]
+    assert messages[2].type == "tool" and messages[2].status == "error"
+    assert messages[-1].content == "sorry"
 
 
 def test_embeddings_errors_are_translated(ollama_server: OllamaTestServer) -> None:

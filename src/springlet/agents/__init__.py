@@ -16,8 +16,10 @@ plain dataclasses), so `import springlet` stays cheap; `Agent` lives in
 from springlet.agents.events import (
     ApprovalAnswered,
     ApprovalRequested,
+    ContextCompacted,
     Event,
     ModelMessage,
+    ModelThinking,
     ModelToken,
     RetrievalDone,
     RouteChosen,
@@ -33,8 +35,10 @@ from springlet.agents.result import RunResult, RunStatus, ToolCallRecord, Usage
 __all__ = [
     "ApprovalAnswered",
     "ApprovalRequested",
+    "ContextCompacted",
     "Event",
     "ModelMessage",
+    "ModelThinking",
     "ModelToken",
     "RetrievalDone",
     "RouteChosen",

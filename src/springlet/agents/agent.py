@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from springlet._runtime.messages import text_of
 from springlet.agents.events import (
     ModelMessage,
+    ModelThinking,
     ModelToken,
     RunFailed,
     RunFinished,
@@ -180,6 +181,7 @@ class Agent(RunnableAgent):
         messages into `state` (token streaming only when someone reads the events)."""
         from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 
+        from springlet.agents.thinking import ThinkingStream
         from springlet.agents.token_gate import TokenGate
 
         state["messages"] = [HumanMessage(message)]
@@ -190,12 +192,16 @@ class Agent(RunnableAgent):
         if ctx.interactive_approval:
             modes.append("messages")
         gate = TokenGate()  # tool calls written as text are not streamed as answers
+        thinking = ThinkingStream()  # nor is thinking: it streams as its own events
         parts: Any = self.graph.astream(inputs, config, stream_mode=modes)
         async for mode, payload in parts:
             if mode == "messages":
                 chunk, meta = payload
                 if isinstance(chunk, AIMessageChunk) and meta.get("langgraph_node") == "model":
-                    text = gate.feed(ctx.step, text_of(chunk.content))
+                    thought, answer = thinking.feed(ctx.step, chunk, text_of(chunk.content))
+                    if thought:
+                        ctx.emit(ModelThinking(ctx.run_id, ctx.step, thought))
+                    text = gate.feed(ctx.step, answer)
                     if text:
                         ctx.emit(ModelToken(ctx.run_id, ctx.step, text))
                 continue
@@ -208,6 +214,12 @@ class Agent(RunnableAgent):
                     state["messages"].append(message_out)
                     if isinstance(message_out, AIMessage):
                         calls = tuple(dict(c) for c in message_out.tool_calls)
+                        thought, rest = thinking.settle(ctx.step)
+                        if thought:
+                            ctx.emit(ModelThinking(ctx.run_id, ctx.step, thought))
+                        early = gate.feed(ctx.step, rest) if rest else ""
+                        if early:
+                            ctx.emit(ModelToken(ctx.run_id, ctx.step, early))
                         held = gate.settle(ctx.step, became_tool_call=bool(calls))
                         if held:
                             ctx.emit(ModelToken(ctx.run_id, ctx.step, held))
@@ -259,8 +271,9 @@ class Agent(RunnableAgent):
             sources=list(ctx.sources),
             usage=usage,
             duration_s=time.perf_counter() - started,
-            model=self.model,
-            model_reason=self.resolved.reason,
+            # a fallback chain records which of its models answered, and why
+            model=ctx.memo.get("springlet.model", (self.model,))[0],
+            model_reason=ctx.memo.get("springlet.model", (None, self.resolved.reason))[1],
             error=error,
         )
 

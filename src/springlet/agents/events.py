@@ -39,6 +39,27 @@ class ModelToken(Event):
 
 
 @dataclass(frozen=True)
+class ModelThinking(Event):
+    """Thinking text of a model that thinks (`think:`), streamed apart from the answer:
+    it never reaches the answer, memory or structured output."""
+
+    step: int
+    text: str
+
+
+@dataclass(frozen=True)
+class ContextCompacted(Event):
+    """A request over the model's context budget was compacted before the model call."""
+
+    step: int
+    tokens_before: int
+    tokens_after: int
+    budget: int
+    tiers: tuple[str, ...]
+    """What was done, in order: tool results stubbed, oldest turns dropped, ... summarized."""
+
+
+@dataclass(frozen=True)
 class ModelMessage(Event):
     step: int
     text: str

@@ -54,7 +54,11 @@ def _build_tool_agent(
 
     settings = services.settings
     resolved = resolve_chat_model(
-        spec.model or settings.default_model, settings, options=spec.options, root=services.root
+        spec.model or settings.default_model,
+        settings,
+        options=spec.options,
+        root=services.root,
+        think=spec.think,
     )
     from springlet.agents.knowledge import knowledge_for
 
@@ -76,6 +80,8 @@ def _build_tool_agent(
     middleware, checkpointer = _middleware(
         services, spec, tools, knowledge_middleware, instructions
     )
+    middleware[1:1] = _fallback(resolved)
+    _before_answer_guards(middleware, _compaction(services, spec))
     graph = create_agent(
         resolved.chat_model,
         tools=tools,
@@ -150,6 +156,7 @@ def _middleware(
         timeouts=_timeouts(tools),
         max_repeated_calls=spec.limits.max_repeated_calls,
         approval_timeout_s=approval_timeout_s,
+        max_result_tokens=spec.compaction.max_tool_result_tokens,
     )
     budget = StepBudget(spec.limits.max_steps)
     templated = [instructions] if instructions.static_text is None else []
@@ -157,18 +164,78 @@ def _middleware(
     return [*chain, *_answer_guards(services, spec, tools)], checkpointer
 
 
+def _fallback(resolved: Any) -> list[Any]:
+    """The fallback chain of `model:` as a list, right inside the step budget."""
+    if not resolved.fallbacks:
+        return []
+    from springlet.agents.fallback import ChainEntry, ModelFallback
+
+    chain = [resolved, *resolved.fallbacks]
+    entries = [ChainEntry(str(r.ref), r.reason, r.chat_model) for r in chain]
+    return [ModelFallback(entries, resolved.skipped)]
+
+
+def _compaction(services: AgentServices, spec: AgentSpec) -> list[Any]:
+    """The context budget of every model call (`compaction:`, on by default)."""
+    options = spec.compaction
+    if not options.enabled:
+        return []
+    from springlet.agents.compaction import Compaction
+
+    summary_model = None
+    if options.summary_model is not None:
+        from springlet.models.resolve import resolve_chat_model
+
+        summary_model = resolve_chat_model(
+            options.summary_model, services.settings, root=services.root
+        ).chat_model
+    reserve = max(options.reserve_tokens, spec.options.num_predict or 0)
+    return [
+        Compaction(
+            reserve_tokens=reserve,
+            max_context_tokens=options.max_context_tokens,
+            summary_model=summary_model,
+            summarize=options.summarize,
+        )
+    ]
+
+
+def _before_answer_guards(middleware: list[Any], inserted: list[Any]) -> None:
+    """Insert `inserted` right outside the answer guards (after every advisor: the budget
+    counts what they add, retrieved passages and memory included)."""
+    from springlet.agents.text_tool_calls import TextToolCalls
+
+    at = next(i for i, m in enumerate(middleware) if isinstance(m, TextToolCalls))
+    middleware[at:at] = inserted
+
+
 def _answer_guards(services: AgentServices, spec: AgentSpec, tools: list[BaseTool]) -> list[Any]:
     """Innermost, next to the model: text tool calls made real, structured answers
     validated (and asked for again when they do not fit)."""
     from springlet.agents.structured_output import StructuredAnswer
     from springlet.agents.text_tool_calls import TextToolCalls
+    from springlet.agents.thinking import KeepThinkingOut
 
     names = [t.name for t in tools]
-    guards: list[Any] = [TextToolCalls(names)]
+    guards: list[Any] = [TextToolCalls(names, _tool_schemas(tools))]
     schema = _response_format(services, spec)
     if schema is not None:
         guards.append(StructuredAnswer(schema, tool_names=names))
+    guards.append(KeepThinkingOut())  # innermost: nothing after the model sees thinking
     return guards
+
+
+def _tool_schemas(tools: list[BaseTool]) -> dict[str, dict[str, Any]]:
+    """Each tool's parameters as the model sees them (for repairing their arguments)."""
+    from langchain_core.utils.function_calling import convert_to_openai_tool
+
+    schemas = {}
+    for tool in tools:
+        try:
+            schemas[tool.name] = convert_to_openai_tool(tool)["function"]["parameters"]
+        except Exception:  # a tool without a readable schema: its arguments go unchecked
+            continue
+    return schemas
 
 
 def _timeouts(tools: list[BaseTool]) -> dict[str, float]:

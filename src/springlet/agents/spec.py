@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from springlet.models.options import ModelOptions
 from springlet.models.reference import EmbeddingReference, ModelReference
+from springlet.models.thinking import ThinkSetting
 from springlet.prompts.spec import PromptTestCase
 from springlet.spec_base import Spec
 
@@ -149,6 +150,27 @@ class AdvisorRef(Spec):
         return value if value is not None else BUILTIN_ADVISORS[self.name]()
 
 
+class CompactionOptions(Spec):
+    """`compaction:` keeping each model request within the model's context window."""
+
+    enabled: bool = True
+    reserve_tokens: int = Field(default=1024, ge=0)
+    """Room kept for the answer below the model's context window."""
+    max_context_tokens: int | None = Field(default=None, ge=256)
+    """A budget below the model's window (needed for models whose window is unknown)."""
+    summarize: bool = True
+    """Summarize earlier steps when stubbing tool results and dropping turns is not enough."""
+    summary_model: ModelReference | None = None
+    """The model that summarizes (default: the agent's own)."""
+    max_tool_result_tokens: int | None = Field(default=8192, ge=64)
+    """The longest single tool result the model sees; the rest is cut, with a note."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _on_or_off(cls, value: Any) -> Any:
+        return {"enabled": value} if isinstance(value, bool) else value
+
+
 class Limits(Spec):
     """Bounds on one run."""
 
@@ -168,11 +190,14 @@ class AgentSpec(Spec):
     description: str
     model: ModelReference | None = None
     options: ModelOptions = Field(default_factory=ModelOptions)
+    think: ThinkSetting = None
+    """Thinking for models that can (Ollama capability "thinking"): true, false, or a level."""
     instructions: str
     tools: list[ToolRef] = Field(default_factory=list)
     knowledge: list[KnowledgeRef] = Field(default_factory=list)
     advisors: list[AdvisorRef] = Field(default_factory=list)
     limits: Limits = Field(default_factory=Limits)
+    compaction: CompactionOptions = Field(default_factory=CompactionOptions)
     output: dict[str, Any] | None = None
     """JSON Schema of a structured answer, or `{prompt: NAME}` to reuse a prompt's output."""
     tests: list[PromptTestCase] = Field(default_factory=list)

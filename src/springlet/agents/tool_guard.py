@@ -22,6 +22,7 @@ from langgraph.errors import GraphBubbleUp
 from langgraph.prebuilt.tool_node import ToolCallRequest
 from langgraph.types import Command
 
+from springlet.agents.compaction_tiers import capped_result
 from springlet.agents.events import (
     ApprovalAnswered,
     ApprovalRequested,
@@ -33,7 +34,12 @@ from springlet.agents.result import ToolCallRecord
 from springlet.agents.run_context import RunContext, current_run
 from springlet.agents.spec import DEFAULT_APPROVAL_TIMEOUT_S
 from springlet.agents.transcript import STEP_LIMIT_PREFIX
+from springlet.models.tool_arguments import INVALID_KEY, REPAIRED_KEY
 from springlet.tools.calling import ToolStopped
+from springlet.tracing.handler import TOOL_SPAN_ATTRIBUTES
+
+ARGUMENTS_REPAIRED = "springlet.tool.arguments_repaired"
+"""Tool span attribute: the arguments as the model wrote them, before they were repaired."""
 
 ToolHandler = Callable[[ToolCallRequest], Awaitable[ToolMessage | Command[Any]]]
 ModelHandler = Callable[[ModelRequest], Awaitable[ModelResponse]]
@@ -72,8 +78,10 @@ class ToolGuard(AgentMiddleware[AgentState[Any], Any]):
         timeouts: dict[str, float],
         max_repeated_calls: int,
         approval_timeout_s: float = DEFAULT_APPROVAL_TIMEOUT_S,
+        max_result_tokens: int | None = None,
     ) -> None:
         super().__init__()
+        self.max_result_tokens = max_result_tokens
         self.tool_names = tool_names
         self.approval_tools = approval_tools
         self.timeouts = timeouts
@@ -90,11 +98,19 @@ class ToolGuard(AgentMiddleware[AgentState[Any], Any]):
         step = ctx.step if ctx else 0
         if ctx:
             ctx.emit(ToolCallStarted(ctx.run_id, step, call_id, name, args))
+        repaired, invalid = _argument_notes(request.state, call_id)
         refusal = self._refusal(ctx, name, args)
+        if refusal is None and invalid is not None:
+            refusal = (
+                f"Error: the arguments of '{name}' could not be used ({invalid}). Call it "
+                "again with one JSON object, double-quoted keys and strings, that fits its "
+                "parameters."
+            )
         if refusal is None and name in self.approval_tools:
             refusal = await self._ask_approval(ctx, step, call_id, name, args)
         if refusal is not None:
             return self._finish(ctx, step, call_id, name, args, refusal, ok=False)
+        token = TOOL_SPAN_ATTRIBUTES.set({ARGUMENTS_REPAIRED: repaired} if repaired else None)
         try:
             timeout = self.timeouts.get(name)
             outcome = await asyncio.wait_for(handler(request), timeout)
@@ -118,10 +134,20 @@ class ToolGuard(AgentMiddleware[AgentState[Any], Any]):
                 f"Error: tool '{name}' stopped with {ToolStopped(exc)}; treated as a failed call."
             )
             return self._finish(ctx, step, call_id, name, args, message, ok=False)
+        finally:
+            TOOL_SPAN_ATTRIBUTES.reset(token)
         if isinstance(outcome, ToolMessage):
+            outcome = self._capped(outcome)
             failed = outcome.status == "error"
             self._record(ctx, step, call_id, name, args, _text(outcome.content), ok=not failed)
         return outcome
+
+    def _capped(self, outcome: ToolMessage) -> ToolMessage:
+        """One result no longer than `max_result_tokens` (the tool span has it whole)."""
+        if self.max_result_tokens is None or not isinstance(outcome.content, str):
+            return outcome
+        capped = capped_result(outcome.content, self.max_result_tokens)
+        return outcome if capped is None else outcome.model_copy(update={"content": capped})
 
     def _refusal(self, ctx: RunContext | None, name: str, args: dict[str, Any]) -> str | None:
         if name not in self.tool_names:
@@ -194,6 +220,21 @@ class ToolGuard(AgentMiddleware[AgentState[Any], Any]):
             ctx.emit(ToolCallFinished(ctx.run_id, step, call_id, name, text))
         else:
             ctx.emit(ToolCallFailed(ctx.run_id, step, call_id, name, text))
+
+
+def _argument_notes(state: Any, call_id: str) -> tuple[str | None, str | None]:
+    """(the original text of repaired arguments, why the arguments were refused) for the
+    call `call_id`, from the metadata of the AI message that made it."""
+    messages = state.get("messages") if isinstance(state, dict) else None
+    for message in reversed(messages or []):
+        if isinstance(message, AIMessage) and any(
+            c.get("id") == call_id for c in message.tool_calls
+        ):
+            meta = message.response_metadata or {}
+            repaired = (meta.get(REPAIRED_KEY) or {}).get(call_id)
+            invalid = (meta.get(INVALID_KEY) or {}).get(call_id)
+            return repaired, invalid
+    return None, None
 
 
 def _text(content: Any) -> str:

@@ -161,6 +161,8 @@ class RunView:
         if isinstance(event, ev.ModelToken):  # tool calls written as text never stream
             self.streamed[event.step] = self.streamed.get(event.step, "") + event.text
             click.echo(event.text, nl=False, file=self.out)
+        elif isinstance(event, ev.ModelThinking):  # dimmed on stderr: never the answer
+            click.echo(click.style(event.text, dim=True), nl=False, err=True)
         elif isinstance(event, ev.ToolCallStarted):
             self._note(f"-> {event.name}({_args(event.arguments)})")
         elif isinstance(event, ev.ToolCallFinished):

@@ -11,17 +11,22 @@ users know them) that adds:
 - context fitting: Ollama silently drops the start of a prompt longer than `num_ctx`,
   so when the estimated prompt does not fit, `num_ctx` is raised to fit (up to the
   model's context length from `/api/show`); beyond that a `ContextOverflowError` says so;
-- `auto_pull`: a missing model is pulled once, then the call is retried.
+- `auto_pull`: a missing model is pulled once, then the call is retried;
+- `think`: sent only to models whose capabilities include "thinking" (else a warning);
+  thinking, reported by Ollama or written inline as `<think>...</think>`, is kept in
+  `additional_kwargs["reasoning_content"]`, never in the answer's content;
+- `truncate: false` and tool-call argument repair (`ollama_request`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator
-from typing import Any
+from collections.abc import AsyncIterator, Iterator, Mapping
+from typing import Any, cast
 
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
@@ -36,10 +41,14 @@ from springlet.errors import (
     ModelStreamError,
     ModelTimeoutError,
 )
+from springlet.models.ollama_budget import PromptCheck
 from springlet.models.ollama_catalog import ModelInfo, OllamaCatalog
 from springlet.models.ollama_errors import ToolsUnsupportedError, ollama_errors
+from springlet.models.ollama_request import READER_KWARG, ToolCallReader, chat_body
 from springlet.models.ollama_tools import parse_decision, prompted_messages, tool_choice_schema
 from springlet.models.options import ModelOptions
+from springlet.models.thinking import THINKING_KEY, ThinkLevel, ThinkSplitter
+from springlet.models.token_budget import calibration
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +60,9 @@ CONTEXT_STEP = 1024
 
 _without_native_tools: set[tuple[str, str]] = set()
 _tools_lock = threading.Lock()
+_warned_no_thinking: set[tuple[str, str]] = set()
+THINK_KWARG = "_springlet_think"
+"""A private keyword argument: the `think` value to send (absent: send none)."""
 
 
 def forget_tool_support() -> None:
@@ -82,6 +94,8 @@ class SpringletChatOllama(ChatOllama):
     auto_pull: bool = False
     extra_options: dict[str, Any] = Field(default_factory=dict)
     """Ollama options ChatOllama has no field for (min_p, typical_p, num_batch, ...)."""
+    think: ThinkLevel | None = None
+    """`think:` of the agent or prompt (None: the model's default)."""
 
     @property
     def host(self) -> str:
@@ -102,14 +116,14 @@ class SpringletChatOllama(ChatOllama):
     def _iterate_over_stream(
         self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
     ) -> Iterator[ChatGenerationChunk]:
-        kwargs = self._fit_context(messages, stop, kwargs)
+        kwargs = self._think_kwargs(self._fit_context(messages, stop, kwargs))
         tools = kwargs.get("tools")
         if tools and self._lacks_native_tools():
             yield from self._prompted(messages, stop, kwargs)
             return
         parent = super()._iterate_over_stream
         try:
-            yield from self._checked(parent(messages, stop, **kwargs))
+            yield from self._read(parent, messages, stop, kwargs)
         except ToolsUnsupportedError:
             self._remember_without_tools()
             yield from self._prompted(messages, stop, kwargs)
@@ -117,12 +131,13 @@ class SpringletChatOllama(ChatOllama):
             if not self.auto_pull:
                 raise
             self.pull()
-            yield from self._checked(parent(messages, stop, **kwargs))
+            yield from self._read(parent, messages, stop, kwargs)
 
     async def _aiterate_over_stream(
         self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
     ) -> AsyncIterator[ChatGenerationChunk]:
         kwargs = await asyncio.to_thread(self._fit_context, messages, stop, kwargs)
+        kwargs = await asyncio.to_thread(self._think_kwargs, kwargs)
         tools = kwargs.get("tools")
         if tools and await asyncio.to_thread(self._lacks_native_tools):
             async for chunk in self._aprompted(messages, stop, kwargs):
@@ -130,7 +145,7 @@ class SpringletChatOllama(ChatOllama):
             return
         parent = super()._aiterate_over_stream
         try:
-            async for chunk in self._achecked(parent(messages, stop, **kwargs)):
+            async for chunk in self._aread(parent, messages, stop, kwargs):
                 yield chunk
         except ToolsUnsupportedError:
             self._remember_without_tools()
@@ -140,8 +155,87 @@ class SpringletChatOllama(ChatOllama):
             if not self.auto_pull:
                 raise
             await asyncio.to_thread(self.pull)
-            async for chunk in self._achecked(parent(messages, stop, **kwargs)):
+            async for chunk in self._aread(parent, messages, stop, kwargs):
                 yield chunk
+
+    # -- the request itself: truncate off, tool arguments repaired -----------------------
+
+    def _create_chat_stream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
+    ) -> Iterator[Mapping[str, Any] | str]:
+        reader = kwargs.pop(READER_KWARG, None) or ToolCallReader(kwargs.get("tools"))
+        think = kwargs.pop(THINK_KWARG, None)
+        params = {**self._chat_params(messages, stop, **kwargs), "think": think}
+        client = cast(Any, self._client)
+        answer = client._request(
+            reader, "POST", "/api/chat", json=chat_body(params), stream=params["stream"]
+        )
+        if params["stream"]:
+            yield from answer
+        else:
+            yield answer
+
+    async def _acreate_chat_stream(
+        self, messages: list[BaseMessage], stop: list[str] | None = None, **kwargs: Any
+    ) -> AsyncIterator[Mapping[str, Any] | str]:
+        reader = kwargs.pop(READER_KWARG, None) or ToolCallReader(kwargs.get("tools"))
+        think = kwargs.pop(THINK_KWARG, None)
+        params = {**self._chat_params(messages, stop, **kwargs), "think": think}
+        client = cast(Any, self._async_client)
+        answer = await client._request(
+            reader, "POST", "/api/chat", json=chat_body(params), stream=params["stream"]
+        )
+        if params["stream"]:
+            async for part in answer:
+                yield part
+        else:
+            yield answer
+
+    def _read(
+        self, parent: Any, messages: list[BaseMessage], stop: list[str] | None, kwargs: Any
+    ) -> Iterator[ChatGenerationChunk]:
+        reader, splitter = ToolCallReader(kwargs.get("tools")), ThinkSplitter()
+        check = self._prompt_check(messages, kwargs)
+        for chunk in self._checked(parent(messages, stop, **{**kwargs, READER_KWARG: reader})):
+            yield check.check(_split_inline(reader.annotate(chunk), splitter))
+
+    async def _aread(
+        self, parent: Any, messages: list[BaseMessage], stop: list[str] | None, kwargs: Any
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        reader, splitter = ToolCallReader(kwargs.get("tools")), ThinkSplitter()
+        check = self._prompt_check(messages, kwargs)
+        chunks = parent(messages, stop, **{**kwargs, READER_KWARG: reader})
+        async for chunk in self._achecked(chunks):
+            yield check.check(_split_inline(reader.annotate(chunk), splitter))
+
+    def _prompt_check(self, messages: list[BaseMessage], kwargs: dict[str, Any]) -> PromptCheck:
+        options = kwargs.get("options") or {}
+        num_ctx = int(options.get("num_ctx") or self.num_ctx or OLLAMA_DEFAULT_NUM_CTX)
+        estimated = estimate_tokens(messages, kwargs.get("tools"))
+        return PromptCheck(self.host, self.model, estimated, num_ctx)
+
+    def _think_kwargs(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Thinking always captured (ChatOllama keeps `message.thinking` only when
+        `reasoning` is set); `think` sent as configured, if the model can think."""
+        out = {**kwargs, "reasoning": True}
+        if self.think is None:
+            return out
+        info = self.model_info()
+        if info is not None and info.capabilities and "thinking" not in info.capabilities:
+            key = (self.host, self.model)
+            with _tools_lock:
+                first = key not in _warned_no_thinking
+                _warned_no_thinking.add(key)
+            if first:
+                log.warning(
+                    "think: %s is ignored: '%s' at %s cannot think (its capabilities: %s)",
+                    str(self.think).lower(),
+                    self.model,
+                    self.host,
+                    ", ".join(info.capabilities),
+                )
+            return out
+        return {**out, THINK_KWARG: self.think}
 
     # -- guarding the stream --------------------------------------------------------------
 
@@ -253,6 +347,7 @@ class SpringletChatOllama(ChatOllama):
         options.update({k: v for k, v in self.extra_options.items() if k not in options})
         current = int(options.get("num_ctx") or OLLAMA_DEFAULT_NUM_CTX)
         estimate = estimate_tokens(messages, kwargs.get("tools"))
+        estimate = math.ceil(estimate * calibration(self.host, self.model))
         predict = options.get("num_predict")
         needed = estimate + (predict if isinstance(predict, int) and predict > 0 else 0)
         needed += OUTPUT_RESERVE_TOKENS
@@ -278,6 +373,24 @@ class SpringletChatOllama(ChatOllama):
         self.catalog().pull(self.model)
 
 
+def _split_inline(chunk: ChatGenerationChunk, splitter: ThinkSplitter) -> ChatGenerationChunk:
+    """`chunk` with inline `<think>` text moved from its content to its thinking."""
+    message = chunk.message
+    if not isinstance(message, AIMessageChunk) or not isinstance(message.content, str):
+        return chunk
+    thinking, answer = splitter.feed(message.content)
+    if _is_done(chunk):
+        rest_thinking, rest_answer = splitter.flush()
+        thinking, answer = thinking + rest_thinking, answer + rest_answer
+    if answer == message.content:
+        return chunk
+    extra = dict(message.additional_kwargs)
+    if thinking:
+        extra[THINKING_KEY] = str(extra.get(THINKING_KEY) or "") + thinking
+    replaced = message.model_copy(update={"content": answer, "additional_kwargs": extra})
+    return ChatGenerationChunk(message=replaced, generation_info=chunk.generation_info)
+
+
 def _is_done(chunk: ChatGenerationChunk) -> bool:
     return bool(chunk.generation_info and chunk.generation_info.get("done"))
 
@@ -300,7 +413,7 @@ def _decision_chunk(
         content=decision.content,
         tool_calls=decision.tool_calls,
         usage_metadata=usage,
-        response_metadata={"springlet_tool_mode": "prompted"},
+        response_metadata={**decision.response_metadata, "springlet_tool_mode": "prompted"},
     )
     return ChatGenerationChunk(message=message, generation_info=done_info)
 
@@ -333,6 +446,7 @@ def ollama_chat_model(
     keep_alive: str | int | None = None,
     timeout_s: float | None = None,
     auto_pull: bool = False,
+    think: ThinkLevel | None = None,
 ) -> SpringletChatOllama:
     """A chat model for Ollama model `name` at `host` (no network until it is called)."""
     values = options.as_dict() if options else {}
@@ -345,6 +459,7 @@ def ollama_chat_model(
         client_kwargs={"timeout": timeout_s} if timeout_s else {},
         timeout_s=timeout_s,
         auto_pull=auto_pull,
+        think=think,
         extra_options=extra,
         **fields,
     )

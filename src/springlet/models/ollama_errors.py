@@ -16,6 +16,7 @@ import ollama
 import pydantic
 
 from springlet.errors import (
+    ContextOverflowError,
     ModelCapabilityError,
     ModelError,
     ModelNotFoundError,
@@ -148,6 +149,13 @@ def _from_response_error(exc: ollama.ResponseError, host: str, model: str) -> Mo
         return ToolsUnsupportedError(
             f"'{model}' at Ollama {host} does not support native tool calls",
             hint="springlet falls back to prompted tool calls for such models",
+        )
+    if status == 400 and "exceeds the context length" in message:  # sent with truncate: false
+        return ContextOverflowError(
+            f"the prompt for '{model}' does not fit its context window at Ollama {host} "
+            f"({message})",
+            hint="shorten the conversation (compaction, a smaller memory window), retrieve "
+            "fewer chunks, raise num_ctx, or use a model with a longer context",
         )
     if status == 400 and "does not support" in message:
         return ModelCapabilityError(

@@ -23,6 +23,13 @@ from langchain_core.messages import (
 )
 from langchain_core.messages.tool import tool_call
 
+from springlet.models.tool_arguments import (
+    INVALID_KEY,
+    REPAIRED_KEY,
+    repair_arguments,
+    repair_json_text,
+)
+
 INSTRUCTIONS = """You can use these tools:
 {tool_list}
 
@@ -101,27 +108,40 @@ def parse_decision(text: str, tools: Sequence[dict[str, Any]]) -> AIMessage:
     """The model's JSON decision as an AIMessage: tool calls, or the answer's text.
 
     Text that is not a decision (no JSON, an unknown tool) is kept as the answer, so a
-    model that ignores the format still gets its words to the user.
+    model that ignores the format still gets its words to the user. Malformed JSON is
+    repaired when that is unambiguous; repaired and refused arguments are noted in the
+    message's metadata by call id (see `springlet.models.tool_arguments`).
     """
     try:
-        decision = json.loads(text)
+        decision, original = json.loads(text), None
     except json.JSONDecodeError:
-        return AIMessage(content=text)
+        decision, original = repair_json_text(text, "{", "}"), text
+        if decision is None:
+            return AIMessage(content=text)
     decisions = decision if isinstance(decision, list) else [decision]
-    known = set(tool_names(tools))
-    calls = []
+    schemas = {name: _parameters(tool) for name, tool in zip(tool_names(tools), tools, strict=True)}
+    calls, repaired, invalid = [], {}, {}
     for item in decisions:
-        if isinstance(item, dict) and item.get("tool") in known:
-            arguments = item.get("arguments")
-            calls.append(
-                tool_call(
-                    name=str(item["tool"]),
-                    args=arguments if isinstance(arguments, dict) else {},
-                    id=f"call_{uuid.uuid4().hex[:12]}",
-                )
-            )
+        if isinstance(item, dict) and item.get("tool") in schemas:
+            name = str(item["tool"])
+            outcome = repair_arguments(item.get("arguments"), schemas[name])
+            call_id = f"call_{uuid.uuid4().hex[:12]}"
+            if outcome.error is not None:
+                invalid[call_id] = f"{outcome.error}: {outcome.original}"
+            elif outcome.repaired or original is not None:
+                repaired[call_id] = original or outcome.original or ""
+            calls.append(tool_call(name=name, args=outcome.arguments, id=call_id))
     if calls:
-        return AIMessage(content="", tool_calls=calls)
+        metadata: dict[str, Any] = {}
+        if repaired:
+            metadata[REPAIRED_KEY] = repaired
+        if invalid:
+            metadata[INVALID_KEY] = invalid
+        return AIMessage(content="", tool_calls=calls, response_metadata=metadata)
     if isinstance(decision, dict) and isinstance(decision.get("answer"), str):
         return AIMessage(content=decision["answer"])
     return AIMessage(content=text)
+
+
+def _parameters(tool: dict[str, Any]) -> dict[str, Any]:
+    return dict(tool.get("function", {}).get("parameters") or {})

@@ -1,5 +1,6 @@
 """Model references as users write them: `auto`, `ollama:qwen2.5:7b`, `embedded:smollm2`,
-`embedded:/path/model.gguf`, `scripted:NAME`.
+`embedded:/path/model.gguf`, `scripted:NAME`; `ollama@NAME:model` for a host declared in
+springlet.yaml's `ollama.hosts`; and a list of them, a fallback chain (chat models only).
 
 Parsing is pure (no I/O) so specs can validate references at load time; resolving a
 reference to a running model is `springlet.models.resolve`'s job.
@@ -8,6 +9,7 @@ reference to a running model is `springlet.models.resolve`'s job.
 from __future__ import annotations
 
 import difflib
+import re
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, PlainSerializer, WithJsonSchema
@@ -28,9 +30,27 @@ class ModelRef(BaseModel):
 
     provider: Provider
     name: str = ""
+    host: str | None = None
+    """The `ollama.hosts` entry this Ollama model is served from (None: the default host)."""
+    fallbacks: tuple[ModelRef, ...] = ()
+    """The rest of a fallback chain: tried in order when this model cannot answer."""
 
     def __str__(self) -> str:
-        return "auto" if self.provider == "auto" else f"{self.provider}:{self.name}"
+        if self.fallbacks:
+            return "[" + ", ".join(str(ref) for ref in self.chain) + "]"
+        if self.provider == "auto":
+            return "auto"
+        where = f"@{self.host}" if self.host else ""
+        return f"{self.provider}{where}:{self.name}"
+
+    @property
+    def chain(self) -> tuple[ModelRef, ...]:
+        """This reference and its fallbacks, each on its own."""
+        head = self.model_copy(update={"fallbacks": ()}) if self.fallbacks else self
+        return (head, *self.fallbacks)
+
+
+_HOST_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 
 
 def parse_model_ref(text: str) -> ModelRef:
@@ -41,6 +61,12 @@ def parse_model_ref(text: str) -> ModelRef:
     if raw == "auto":
         return ModelRef(provider="auto")
     provider, sep, name = raw.partition(":")
+    provider, at, host = provider.partition("@")
+    if at and (provider != "ollama" or not _HOST_NAME.match(host)):
+        raise ValueError(
+            f"model reference {raw!r}: '@NAME' names an Ollama host declared under "
+            "`ollama.hosts` in springlet.yaml, as in 'ollama@gpu2:qwen2.5:7b'"
+        )
     if not sep:
         close = difflib.get_close_matches(raw, PROVIDERS, n=1)
         if close:
@@ -59,17 +85,42 @@ def parse_model_ref(text: str) -> ModelRef:
         )
     if not name.strip():
         raise ValueError(f"model reference {raw!r} has no model name after '{provider}:'")
-    return ModelRef(provider=provider, name=name.strip())
+    return ModelRef(provider=provider, name=name.strip(), host=host or None)
+
+
+def parse_model_chain(value: Any) -> ModelRef:
+    """A reference, or a list of them (a fallback chain: the first, then its fallbacks)."""
+    if isinstance(value, ModelRef):
+        return value
+    if not isinstance(value, list | tuple):
+        return parse_model_ref(value)
+    if not value:
+        raise ValueError("a model list needs at least one model reference")
+    refs: list[ModelRef] = []
+    for item in value:
+        if isinstance(item, list | tuple):
+            raise ValueError("a fallback chain is one flat list of model references")
+        refs.extend(parse_model_chain(item).chain)
+    head, *rest = refs
+    return head.model_copy(update={"fallbacks": tuple(rest)}) if rest else head
 
 
 def _coerce_ref(value: Any) -> Any:
-    if isinstance(value, ModelRef):
-        return value
-    return parse_model_ref(value)
+    return parse_model_chain(value)
+
+
+def _serialize_ref(ref: ModelRef) -> str | list[str]:
+    return [str(r) for r in ref.chain] if ref.fallbacks else str(ref)
 
 
 def _coerce_embedding_ref(value: Any) -> Any:
-    ref = _coerce_ref(value)
+    if isinstance(value, list | tuple):
+        raise ValueError(
+            "embeddings take one model, not a list: an index is pinned to the embedder that "
+            "built it (another embedder's vectors cannot be compared with its vectors), so "
+            "there is nothing to fall back to; name one, e.g. 'embedded:all-minilm'"
+        )
+    ref = value if isinstance(value, ModelRef) else parse_model_ref(value)
     if ref.provider == "auto":
         raise ValueError(
             "embeddings cannot be 'auto': an index must always be queried with the embedder "
@@ -78,20 +129,33 @@ def _coerce_embedding_ref(value: Any) -> Any:
     return ref
 
 
+_ONE_REF_SCHEMA = {
+    "type": "string",
+    "pattern": r"^(auto|(ollama(@[A-Za-z_][A-Za-z0-9_-]*)?|embedded|scripted):.+)$",
+    "description": "auto | ollama:<name> | ollama@<host name>:<name> | embedded:smollm2"
+    " | embedded:/path/x.gguf | scripted:<name>",
+}
+
 ModelReference = Annotated[
     ModelRef,
     BeforeValidator(_coerce_ref),
-    PlainSerializer(str, return_type=str),
+    PlainSerializer(_serialize_ref),
     WithJsonSchema(
         {
-            "type": "string",
-            "pattern": r"^(auto|(ollama|embedded|scripted):.+)$",
-            "description": "auto | ollama:<name> | embedded:smollm2 | embedded:/path/x.gguf"
-            " | scripted:<name>",
+            "anyOf": [
+                _ONE_REF_SCHEMA,
+                {
+                    "type": "array",
+                    "items": _ONE_REF_SCHEMA,
+                    "minItems": 1,
+                    "description": "a fallback chain: the next is tried when a server is "
+                    "down, a model is missing or the prompt does not fit",
+                },
+            ]
         }
     ),
 ]
-"""A chat model reference field in a spec (validated from a string)."""
+"""A chat model reference field in a spec (a string, or a list: a fallback chain)."""
 
 EmbeddingReference = Annotated[
     ModelRef,

@@ -13,6 +13,7 @@ are imported only here, when a model is actually needed.
 from __future__ import annotations
 
 import importlib
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ from langchain_core.language_models import BaseChatModel
 
 from springlet._runtime import process_state
 from springlet.errors import (
+    ContextOverflowError,
     ModelCapabilityError,
     ModelError,
     ModelNotFoundError,
@@ -38,8 +40,10 @@ from springlet.models.reference import (
     MULTILINGUAL_EMBEDDINGS,
     ModelRef,
 )
+from springlet.models.thinking import ThinkLevel
 
 AUTO_PROBE_TIMEOUT_S = 0.3
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,15 @@ class ResolvedChatModel:
     """What actually answers (`auto` resolved to `ollama:...` or `embedded:...`)."""
     requested: ModelRef
     reason: str
+    fallbacks: tuple[ResolvedChatModel, ...] = ()
+    """The rest of a fallback chain, in order (`model:` as a list)."""
+    skipped: tuple[str, ...] = ()
+    """Chain entries that could not even be built, each with why."""
+
+
+FALLBACK_ERRORS = (Unavailable, ModelNotFoundError, ContextOverflowError)
+"""What moves a fallback chain on to its next model: the server is unreachable, the model
+is missing, the prompt does not fit. Not a bad answer, nor a server failing mid-answer."""
 
 
 @dataclass(frozen=True)
@@ -89,17 +102,25 @@ def resolve_chat_model(
     *,
     options: ModelOptions | None = None,
     root: Path | None = None,
+    think: ThinkLevel | None = None,
 ) -> ResolvedChatModel:
-    """The chat model for `ref` under `settings` (see the module doc for `auto`)."""
+    """The chat model for `ref` under `settings` (see the module doc for `auto`).
+    `think` reaches Ollama models that can think; the embedded models cannot (a warning).
+    A chain (`ref.fallbacks`) resolves each of its models; the first one built leads."""
+    if ref.fallbacks:
+        return _resolve_chain(ref, settings, options=options, root=root, think=think)
     target, reason = ref, f"{ref} as configured"
     if ref.provider == "auto":
         choice = choose_auto(settings)
         target, reason = choice.ref, choice.reason
     if target.provider == "ollama":
-        model = _ollama_chat(target.name, settings, options)
+        host = _host_of(target, settings)
+        model = _ollama_chat(target.name, host, settings, options, think)
         if ref.provider != "auto":
-            reason = f"{target} at {ollama_host(settings)}"
+            reason = f"{target} at {host}"
     elif target.provider == "embedded":
+        if think:
+            log.warning("think: %s is ignored: %s cannot think", str(think).lower(), target)
         model = _embedded_chat(target.name, options, root, settings.data_dir)
     elif target.provider == "scripted":
         from springlet.models.scripted import scripted_model
@@ -108,6 +129,56 @@ def resolve_chat_model(
     else:
         raise ModelReferenceError(f"cannot resolve model reference '{ref}'")
     return ResolvedChatModel(chat_model=model, ref=target, requested=ref, reason=reason)
+
+
+def _resolve_chain(
+    ref: ModelRef,
+    settings: ModelSettings,
+    *,
+    options: ModelOptions | None,
+    root: Path | None,
+    think: ThinkLevel | None,
+) -> ResolvedChatModel:
+    resolved: list[ResolvedChatModel] = []
+    skipped: list[str] = []
+    first_error: ModelError | None = None
+    for entry in ref.chain:
+        try:
+            resolved.append(
+                resolve_chat_model(entry, settings, options=options, root=root, think=think)
+            )
+        except FALLBACK_ERRORS as exc:
+            first_error = first_error or exc
+            skipped.append(f"{entry} skipped: {exc.message}")
+    if not resolved:
+        assert first_error is not None
+        raise first_error
+    head, *rest = resolved
+    return ResolvedChatModel(
+        chat_model=head.chat_model,
+        ref=head.ref,
+        requested=ref,
+        reason=head.reason,
+        fallbacks=tuple(rest),
+        skipped=tuple(skipped),
+    )
+
+
+def _host_of(ref: ModelRef, settings: ModelSettings) -> str:
+    """The server of an Ollama reference: its `ollama.hosts` entry, else the default host."""
+    if ref.host is None:
+        return ollama_host(settings)
+    hosts = getattr(settings.ollama, "hosts", None) or {}
+    if ref.host not in hosts:
+        declared = ", ".join(sorted(hosts)) or "none"
+        raise ModelReferenceError(
+            f"'{ref}' names the Ollama host '{ref.host}', which springlet.yaml does not "
+            f"declare (declared: {declared})",
+            hint=f"add it: `ollama: {{hosts: {{{ref.host}: http://HOST:11434}}}}`",
+        )
+    from springlet.models.ollama_catalog import normalize_host
+
+    return normalize_host(hosts[ref.host])
 
 
 def choose_auto(settings: ModelSettings) -> _AutoChoice:
@@ -144,16 +215,23 @@ def _chat_models(host: str, timeout_s: float) -> list[ModelInfo]:
     return sorted(chat, key=lambda m: not m.supports_tools)  # stable: keeps Ollama's order
 
 
-def _ollama_chat(name: str, settings: ModelSettings, options: ModelOptions | None) -> Any:
+def _ollama_chat(
+    name: str,
+    host: str,
+    settings: ModelSettings,
+    options: ModelOptions | None,
+    think: ThinkLevel | None,
+) -> Any:
     from springlet.models.ollama import ollama_chat_model
 
     return ollama_chat_model(
         name,
-        ollama_host(settings),
+        host,
         options=options,
         keep_alive=settings.ollama.keep_alive,
         timeout_s=settings.ollama.timeout_s,
         auto_pull=settings.ollama.auto_pull,
+        think=think,
     )
 
 

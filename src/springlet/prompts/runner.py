@@ -98,6 +98,7 @@ class Prompt:
                     settings,
                     options=self.spec.options,
                     root=self.services.root,
+                    think=self.spec.think,
                 )
             return self._resolved
 

@@ -8,6 +8,7 @@ from pydantic import Field, field_validator, model_validator
 
 from springlet.models.options import ModelOptions
 from springlet.models.reference import ModelReference
+from springlet.models.thinking import ThinkSetting
 from springlet.spec_base import Spec
 
 InputType = Literal["string", "integer", "number", "boolean", "array", "object"]
@@ -114,6 +115,8 @@ class PromptSpec(Spec):
     input: dict[str, InputSpec] = Field(default_factory=dict)
     model: ModelReference | None = None
     options: ModelOptions = Field(default_factory=ModelOptions)
+    think: ThinkSetting = None
+    """Thinking for models that can (Ollama capability "thinking"): true, false, or a level."""
     messages: list[MessageSpec] = Field(min_length=1)
     output: dict[str, Any] | None = None
     """JSON Schema of a structured answer."""

@@ -11,6 +11,7 @@ from typing import Any
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk
 
+from springlet.models.thinking import ThinkSplitter
 from springlet.testing.ollama_protocol import (
     ServedModel,
     now_iso,
@@ -61,10 +62,19 @@ class ChatTurn:
     """One `/api/chat` answer computed from the backend model."""
 
     def __init__(
-        self, backend: BaseChatModel, body: dict[str, Any], *, malformed_tool_calls: bool = False
+        self,
+        backend: BaseChatModel,
+        body: dict[str, Any],
+        *,
+        malformed_tool_calls: bool = False,
+        thinks: bool = False,
     ) -> None:
         self.backend = backend
         self.malformed = malformed_tool_calls
+        # like Ollama's parser for a thinking model: `<think>` text from the backend goes
+        # to `message.thinking` (dropped when the request says `think: false`)
+        self.splitter = ThinkSplitter() if thinks else None
+        self.send_thinking = thinks and body.get("think") is not False
         self.body = body
         self.name = str(body.get("model"))
         self.started = time.perf_counter_ns()
@@ -98,12 +108,30 @@ class ChatTurn:
     def _line(self, message: dict[str, Any]) -> dict[str, Any]:
         return {"model": self.name, "created_at": now_iso(), "message": message, "done": False}
 
+    def _message(self, content: str, *, last: bool = False) -> dict[str, Any] | None:
+        """The streamed message for `content` (None when there is nothing to send)."""
+        thinking = ""
+        if self.splitter is not None:
+            thinking, content = self.splitter.feed(content)
+            if last:
+                rest_thinking, rest = self.splitter.flush()
+                thinking, content = thinking + rest_thinking, content + rest
+        message: dict[str, Any] = {"role": "assistant", "content": content}
+        if thinking and self.send_thinking:
+            message["thinking"] = thinking
+        return message if content or "thinking" in message else None
+
     def stream(self) -> Iterator[dict[str, Any]]:
         total: AIMessageChunk | None = None
         for chunk in self._backend_chunks():
             total = chunk if total is None else total + chunk
             if isinstance(chunk.content, str) and chunk.content:
-                yield self._line({"role": "assistant", "content": chunk.content})
+                message = self._message(chunk.content)
+                if message is not None:
+                    yield self._line(message)
+        held = self._message("", last=True)
+        if held is not None:
+            yield self._line(held)
         final = AIMessage(content="", tool_calls=total.tool_calls if total else [])
         if final.tool_calls:
             calls = ollama_tool_calls(final, malformed=self.malformed)
@@ -116,7 +144,8 @@ class ChatTurn:
             total = chunk if total is None else total + chunk
         message: dict[str, Any] = {"role": "assistant", "content": ""}
         if total is not None:
-            message["content"] = total.content if isinstance(total.content, str) else ""
+            text = total.content if isinstance(total.content, str) else ""
+            message = self._message(text, last=True) or message
             if total.tool_calls:
                 message["tool_calls"] = ollama_tool_calls(
                     AIMessage(content="", tool_calls=total.tool_calls), malformed=self.malformed

@@ -34,6 +34,7 @@ from springlet.testing.ollama_answers import ChatTurn, errors_as_lines, load_res
 from springlet.testing.ollama_protocol import (
     ServedModel,
     normalize_name,
+    prompt_token_count,
 )
 
 OLLAMA_VERSION = "0.12.6"
@@ -86,6 +87,14 @@ class ServerFaults:
     """Send a body (or stream line) that is not JSON."""
     tool_arguments_as_list: bool = False
     """Send tool call arguments as a JSON list of the values instead of an object."""
+    tool_arguments_text: str | None = None
+    """Send every tool call's arguments as this text (a string, as a weak model writes
+    them: single quotes, trailing commas, unquoted keys)."""
+    stringified_arguments: bool = False
+    """Send list and object argument values as JSON strings (`"[1, 2]"`)."""
+    ignore_truncate: bool = False
+    """Ignore `truncate: false` and silently keep the end of an over-long prompt (an Ollama
+    older than the flag); `prompt_eval_count` then reports fewer tokens than were sent."""
     trickle_bytes_per_s: float | None = None
     """Send streamed answers one byte at a time at this rate (a stuck, trickling server)."""
 
@@ -174,6 +183,20 @@ class _QuietServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         super().handle_error(request, client_address)
+
+
+def _mangle_tool_calls(line: dict[str, Any], faults: ServerFaults) -> None:
+    for call in (line.get("message") or {}).get("tool_calls") or []:
+        function = call["function"]
+        if faults.tool_arguments_as_list:
+            function["arguments"] = list(function["arguments"].values())
+        elif faults.tool_arguments_text is not None:
+            function["arguments"] = faults.tool_arguments_text
+        elif faults.stringified_arguments:
+            function["arguments"] = {
+                key: json.dumps(value) if isinstance(value, list | dict) else value
+                for key, value in function["arguments"].items()
+            }
 
 
 def _echo(messages: list[BaseMessage], tools: list[dict[str, Any]]) -> Reply:
@@ -269,9 +292,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return  # no terminating chunk: the client sees an incomplete body
             if sent == 1 and faults.stream_error is not None:
                 line = {"error": faults.stream_error}
-            if faults.tool_arguments_as_list:
-                for call in (line.get("message") or {}).get("tool_calls") or []:
-                    call["function"]["arguments"] = list(call["function"]["arguments"].values())
+            _mangle_tool_calls(line, faults)
             data = json.dumps(line).encode() + b"\n"
             if faults.bad_json and sent >= 1:
                 data = b"{not json\n"
@@ -351,8 +372,24 @@ class _Handler(BaseHTTPRequestHandler):
         if not messages:
             self._send_json(200, load_response(model.full_name, body))
             return
+        thinks = model.supports("thinking")
+        if body.get("think") and not thinks:
+            full = f"registry.ollama.ai/library/{model.full_name}"
+            self._send_json(400, {"error": f'"{full}" does not support thinking'})
+            return
         faults = self.ollama.faults
-        turn = ChatTurn(self.ollama.backend, body, malformed_tool_calls=faults.malformed_tool_call)
+        if body.get("truncate") is False and not faults.ignore_truncate:
+            options = body.get("options") or {}
+            tokens = prompt_token_count(messages, body.get("tools") or [])
+            if tokens > int(options.get("num_ctx") or 4096):  # Ollama's answer to truncate: false
+                self._send_json(400, {"error": "the input length exceeds the context length"})
+                return
+        turn = ChatTurn(
+            self.ollama.backend,
+            body,
+            malformed_tool_calls=faults.malformed_tool_call,
+            thinks=thinks,
+        )
         # a backend failure becomes what Ollama sends when its runner fails: HTTP 500
         # before the answer started, an `{"error": ...}` line once it has
         try:

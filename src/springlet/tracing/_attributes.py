@@ -58,7 +58,11 @@ def answer_attributes(
             attributes[a.INPUT_TOKENS] = int(usage.get("input_tokens", 0))
             output_tokens = int(usage.get("output_tokens", 0))
             attributes[a.OUTPUT_TOKENS] = output_tokens
+        thinking = message.additional_kwargs.get("reasoning_content")
+        if isinstance(thinking, str) and thinking:
+            attributes[a.MODEL_THINKING] = clip(thinking)
         meta = message.response_metadata or {}
+        attributes.update(meta.get("springlet_span") or {})
         model_name = meta.get("model_name") or meta.get("model")
         if model_name:
             attributes[a.RESPONSE_MODEL] = str(model_name)

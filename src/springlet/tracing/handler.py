@@ -31,6 +31,7 @@ from springlet.tracing._attributes import (
     input_messages,
     status_of,
 )
+from springlet.tracing.advisor_spans import ADVISOR_SPAN_EVENT
 from springlet.tracing.retrieval import RETRIEVAL_EVENT
 from springlet.tracing.spans import Span, SpanKind, SpanStatus, new_span_id, now_ns
 
@@ -50,6 +51,12 @@ ACTIVE_TOOL: contextvars.ContextVar[ActiveTool | None] = contextvars.ContextVar(
     "springlet_tracing_active_tool", default=None
 )
 """A run opened while a tool runs (an agent used as a tool) hangs below that tool."""
+
+TOOL_SPAN_ATTRIBUTES: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "springlet_tracing_tool_span_attributes", default=None
+)
+"""Attributes for the next tool span opened on this context (set by the agent's tool guard,
+e.g. that the call's arguments were repaired)."""
 
 
 @dataclass
@@ -351,6 +358,7 @@ class SpanRecorder(BaseCallbackHandler):
         server = (kwargs.get("metadata") or {}).get("springlet_mcp_server")
         if server:
             attributes[a.MCP_SERVER] = str(server)
+        attributes.update(TOOL_SPAN_ATTRIBUTES.get() or {})
         opened = self._start(
             run_id, parent_run_id, SpanKind.TOOL, f"execute_tool {name}", attributes
         )
@@ -407,9 +415,23 @@ class SpanRecorder(BaseCallbackHandler):
         run_id: UUID,
         **kwargs: Any,
     ) -> None:
-        if name != RETRIEVAL_EVENT or not isinstance(data, dict) or run_id in self._ignored:
+        if not isinstance(data, dict) or run_id in self._ignored:
             return
-        collection = str(data.get("collection") or "retrieval")
+        if name == RETRIEVAL_EVENT:
+            collection = str(data.get("collection") or "retrieval")
+            kind, title = SpanKind.RETRIEVAL, f"retrieve {collection}"
+            attributes: dict[str, Any] = {
+                a.OPERATION: "retrieve",
+                a.DATA_SOURCE_ID: collection,
+                a.RETRIEVAL_QUERY: clip(str(data.get("query", ""))),
+                a.RETRIEVAL_SOURCES: list(data.get("sources") or []),
+            }
+        elif name == ADVISOR_SPAN_EVENT:
+            title = str(data.get("name") or "advisor")
+            kind = SpanKind.ADVISOR
+            attributes = {a.ADVISOR_NAME: title, **dict(data.get("attributes") or {})}
+        else:
+            return
         with self._lock:
             parent = self._parent_span(run_id)
             seq = self._next_seq()
@@ -421,17 +443,12 @@ class SpanRecorder(BaseCallbackHandler):
                 trace_id=self.trace_id,
                 run_id=self.run_id,
                 parent_id=parent,
-                kind=SpanKind.RETRIEVAL,
-                name=f"retrieve {collection}",
+                kind=kind,
+                name=title,
                 start_ns=start,
                 end_ns=end,
                 status=SpanStatus.OK,
                 seq=seq,
-                attributes={
-                    a.OPERATION: "retrieve",
-                    a.DATA_SOURCE_ID: collection,
-                    a.RETRIEVAL_QUERY: clip(str(data.get("query", ""))),
-                    a.RETRIEVAL_SOURCES: list(data.get("sources") or []),
-                },
+                attributes=attributes,
             )
         )

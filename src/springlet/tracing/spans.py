@@ -58,6 +58,8 @@ DATA_SOURCE_ID = "gen_ai.data_source.id"
 # springlet additions
 TIME_TO_FIRST_TOKEN_MS = "springlet.time_to_first_token_ms"
 TOKENS_PER_SECOND = "springlet.tokens_per_second"
+MODEL_THINKING = "springlet.model.thinking"
+"""The thinking text of a model call (kept apart from its answer)."""
 RUN_INPUT = "springlet.run.input"
 RUN_OUTPUT = "springlet.run.output"
 RETRIEVAL_QUERY = "springlet.retrieval.query"
