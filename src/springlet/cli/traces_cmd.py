@@ -88,9 +88,7 @@ def list_runs(
 ) -> None:
     """List recent runs, newest first."""
     started_after = parse_since(since) if since else None
-    runs = open_store(workspace).list(
-        agent=agent, failed=failed, since=started_after, limit=limit
-    )
+    runs = open_store(workspace).list(agent=agent, failed=failed, since=started_after, limit=limit)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in runs], indent=2, ensure_ascii=False))
         return
