@@ -158,3 +158,37 @@ def test_test_cases_and_a_workspace_on_another_model(tmp_path: Path, script: str
         unregister_script(other)
     with pytest.raises(ValueError):
         on_model(ws, "nonsense:model")
+
+
+def test_open_models_reads_only_the_settings_and_refuses_broken_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from springlet import ModelError
+    from springlet.models.ollama_catalog import forget_cached_models
+    from springlet.testing.ollama_server import OllamaTestServer
+    from springlet.workspace import FitEstimate, OllamaModel
+    from springlet.workspace.settings_only import open_models
+
+    monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    root = tmp_path / "mws"
+    root.mkdir()
+    with OllamaTestServer() as server:
+        (root / "springlet.yaml").write_text(f"ollama:\n  host: {server.url}\n")
+        models = open_models(root)
+        assert models.host == server.url
+        listed = models.ollama_models()
+        assert all(isinstance(m, OllamaModel) for m in listed)
+        assert "qwen2.5:7b" in {m.name for m in listed}
+        details = models.ollama_details("ollama:qwen2.5:7b")
+        assert details.supports_tools and details.to_json()["name"] == "qwen2.5:7b"
+        estimate = models.fit("qwen2.5:7b", 4096, 2)
+        assert isinstance(estimate, FitEstimate)
+        assert (estimate.context_length, estimate.parallel) == (4096, 2)
+        assert models.fit_of(details).total_bytes == models.fit("qwen2.5:7b").total_bytes
+    forget_cached_models()
+    (root / "springlet.yaml").write_text("ollama:\n  host: http://127.0.0.1:9\n  timeout_s: 2\n")
+    with pytest.raises(ModelError):
+        open_models(root).ollama_models()  # nobody answers: a clean error, not []
+    (root / "springlet.yaml").write_text("ollama: 3\n")
+    with pytest.raises(WorkspaceError, match=r"springlet\.yaml has problems"):
+        open_models(root)

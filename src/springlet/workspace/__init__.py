@@ -5,7 +5,8 @@ The facade's types are importable from here (and from `springlet`); each is load
 first access, so importing springlet stays cheap (the knowledge part needs numpy).
 
 Parts of a workspace opened from springlet.yaml alone (fast: no tool is imported) are
-in `springlet.workspace.settings_only` (`open_traces`, `read_workspace_settings`).
+in `springlet.workspace.settings_only` (`open_traces`, `open_models`,
+`read_workspace_settings`).
 The CLI imports only this package, `springlet`, `springlet.errors` and
 `springlet.agents.events` (tests/cli/test_cli_uses_only_the_facade.py).
 """
@@ -16,10 +17,12 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from springlet.models.fit import FitEstimate
     from springlet.models.ollama_catalog import PullProgress
     from springlet.prompts.runner import Prompt
     from springlet.rag.ingest import IngestReport
     from springlet.rag.sources import Source
+    from springlet.settings import WorkspaceSettings
     from springlet.tracing.spans import Span
     from springlet.tracing.store import RunSummary
     from springlet.workspace.agent_info import AgentInfo
@@ -30,7 +33,7 @@ if TYPE_CHECKING:
         SearchHit,
         StoreSetAside,
     )
-    from springlet.workspace.models_view import AutoChoice, ModelInfo, Models
+    from springlet.workspace.models_view import AutoChoice, ModelInfo, Models, OllamaModel
     from springlet.workspace.reload import ReloadReport
     from springlet.workspace.sessions import SessionInfo, Sessions
     from springlet.workspace.test_cases import CaseOutcome
@@ -44,11 +47,13 @@ FACADE_TYPES: dict[str, str] = {
     "CaseOutcome": "springlet.workspace.test_cases",
     "CollectionInfo": "springlet.workspace.knowledge_view",
     "ExportResult": "springlet.workspace.traces_view",
+    "FitEstimate": "springlet.models.fit",
     "IngestProgress": "springlet.workspace.knowledge_view",
     "IngestReport": "springlet.rag.ingest",
     "Knowledge": "springlet.workspace.knowledge_view",
     "ModelInfo": "springlet.workspace.models_view",
     "Models": "springlet.workspace.models_view",
+    "OllamaModel": "springlet.workspace.models_view",
     "Prompt": "springlet.prompts.runner",
     "PullProgress": "springlet.models.ollama_catalog",
     "ReloadReport": "springlet.workspace.reload",
@@ -66,6 +71,7 @@ FACADE_TYPES: dict[str, str] = {
     "TranscriptEntry": "springlet.workspace.transcript",
     "WatchHandle": "springlet.workspace.watch",
     "WorkspaceChanged": "springlet.workspace.watch",
+    "WorkspaceSettings": "springlet.settings",
 }
 """Name -> the module defining it; `springlet` re-exports the same names."""
 
@@ -75,11 +81,13 @@ __all__ = [
     "CaseOutcome",
     "CollectionInfo",
     "ExportResult",
+    "FitEstimate",
     "IngestProgress",
     "IngestReport",
     "Knowledge",
     "ModelInfo",
     "Models",
+    "OllamaModel",
     "Prompt",
     "PullProgress",
     "ReloadReport",
@@ -97,6 +105,7 @@ __all__ = [
     "TranscriptEntry",
     "WatchHandle",
     "WorkspaceChanged",
+    "WorkspaceSettings",
 ]
 
 

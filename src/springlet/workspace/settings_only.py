@@ -11,10 +11,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from springlet.errors import WorkspaceError
 from springlet.workspace.settings_file import read_settings
 
 if TYPE_CHECKING:
     from springlet.settings import WorkspaceSettings
+    from springlet.workspace.models_view import Models
     from springlet.workspace.traces_view import Traces
 
 
@@ -33,3 +35,19 @@ def open_traces(root: str | Path) -> Traces:
     from springlet.workspace.traces_view import Traces
 
     return Traces(workspace_data_dir(root))
+
+
+def open_models(root: str | Path) -> Models:
+    """`ws.models` of the workspace at `root`, without loading its other files. Unlike
+    traces, a springlet.yaml with problems is refused (WorkspaceError listing them): a
+    broken `ollama:` setting would otherwise quietly send every request to the default
+    host."""
+    from springlet.workspace.models_view import Models
+
+    read = read_settings(Path(root))
+    if read.problems:
+        raise WorkspaceError(
+            f"{root}/springlet.yaml has problems (run `springlet validate`)", read.problems
+        )
+    settings = read.settings
+    return Models(lambda: settings)
