@@ -192,3 +192,11 @@ def test_open_models_reads_only_the_settings_and_refuses_broken_ones(
     (root / "springlet.yaml").write_text("ollama: 3\n")
     with pytest.raises(WorkspaceError, match=r"springlet\.yaml has problems"):
         open_models(root)
+
+
+def test_every_facade_name_resolves_and_springlet_re_exports_it() -> None:
+    import springlet
+    import springlet.workspace as facade
+
+    for name in facade.__all__:
+        assert getattr(springlet, name) is getattr(facade, name), name
