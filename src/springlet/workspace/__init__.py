@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         SearchHit,
         StoreSetAside,
     )
+    from springlet.workspace.local_models import StoredModel
     from springlet.workspace.models_view import AutoChoice, ModelInfo, Models, OllamaModel
     from springlet.workspace.reload import ReloadReport
     from springlet.workspace.sessions import SessionInfo, Sessions
@@ -60,6 +61,7 @@ FACADE_TYPES: dict[str, str] = {
     "RunSummary": "springlet.tracing.store",
     "RunTree": "springlet.workspace.traces_view",
     "SearchHit": "springlet.workspace.knowledge_view",
+    "StoredModel": "springlet.workspace.local_models",
     "SessionInfo": "springlet.workspace.sessions",
     "Sessions": "springlet.workspace.sessions",
     "Source": "springlet.rag.sources",
@@ -99,6 +101,7 @@ __all__ = [
     "Source",
     "Span",
     "StoreSetAside",
+    "StoredModel",
     "ToolCallRecord",
     "Traces",
     "Transcript",
