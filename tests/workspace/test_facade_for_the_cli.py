@@ -200,3 +200,15 @@ def test_every_facade_name_resolves_and_springlet_re_exports_it() -> None:
 
     for name in facade.__all__:
         assert getattr(springlet, name) is getattr(facade, name), name
+
+
+def test_local_models_list_the_bundled_gguf_with_a_fit(tmp_path: Path) -> None:
+    from springlet.workspace import FitEstimate, StoredModel
+    from springlet.workspace.local_models import local_fit, local_models
+
+    found = {m.name: m for m in local_models(tmp_path, ".springlet")}
+    smollm2 = found["smollm2"]
+    assert isinstance(smollm2, StoredModel) and smollm2.source.startswith("bundled:")
+    assert smollm2.metadata.kind == "instruct"
+    estimate = local_fit(smollm2)
+    assert isinstance(estimate, FitEstimate) and estimate.total_bytes > 50_000_000
