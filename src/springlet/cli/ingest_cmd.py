@@ -11,25 +11,16 @@ from typing import TYPE_CHECKING
 import click
 
 from springlet.cli.common import EXIT_FAILED, handle_errors, workspace_option
-from springlet.workspace.knowledge import collection_language_warning
 
 if TYPE_CHECKING:
-    from springlet.rag.ingest import IngestReport
-    from springlet.workspace.knowledge import WorkspaceKnowledge
+    from springlet.workspace import IngestReport, Knowledge
 
 
-def open_knowledge(workspace: Path, collection: str | None) -> WorkspaceKnowledge:
-    """The workspace's knowledge, refusing a named collection whose file is broken."""
-    from springlet.errors import WorkspaceError
-    from springlet.workspace.knowledge import WorkspaceKnowledge
-    from springlet.workspace.loader import load_workspace_files
+def open_knowledge(workspace: Path) -> Knowledge:
+    """`ws.knowledge` of the workspace at `workspace`."""
+    from springlet.workspace.workspace import load_workspace
 
-    loaded = load_workspace_files(workspace)
-    if collection is not None:
-        broken = loaded.unusable.get(f"collection:{collection}")
-        if broken:
-            raise WorkspaceError(f"collection '{collection}' cannot be used", broken)
-    return WorkspaceKnowledge(loaded)
+    return load_workspace(workspace).knowledge
 
 
 @click.command()
@@ -45,8 +36,8 @@ def ingest(collection: str | None, rebuild: bool, as_json: bool, workspace: Path
     that cannot be read is skipped with a warning, the others are indexed, and the exit
     code is 1.
     """
-    knowledge = open_knowledge(workspace, collection)
-    names = [collection] if collection else sorted(knowledge.loaded.collections)
+    knowledge = open_knowledge(workspace)
+    names = [collection] if collection else knowledge.names
     if not names:
         click.echo("no collections in this workspace (add knowledge/<name>.yaml)")
         return
@@ -56,7 +47,7 @@ def ingest(collection: str | None, rebuild: bool, as_json: bool, workspace: Path
     for name in names:
         report = _ingest_one(knowledge, name, rebuild, quiet=as_json)
         skipped += len(report.skipped)
-        warning = collection_language_warning(knowledge, name)
+        warning = knowledge.language_warning(name)
         if warning:
             click.echo(f"warning: {warning}", err=True)
         if as_json:
@@ -78,35 +69,25 @@ def ingest(collection: str | None, rebuild: bool, as_json: bool, workspace: Path
         sys.exit(EXIT_FAILED)
 
 
-def _set_damaged_store_aside(knowledge: WorkspaceKnowledge, *, every: bool) -> None:
+def _set_damaged_store_aside(knowledge: Knowledge, *, every: bool) -> None:
     """With --rebuild, a damaged knowledge.sqlite is moved aside and started afresh: it is
     derived from the knowledge files, so this loses nothing."""
-    from springlet.sqlite_faults import StoreError, move_aside
-    from springlet.workspace.knowledge import shared_store
-
-    if not knowledge.store_path.exists():
+    moved = knowledge.set_damaged_store_aside()
+    if moved is None:
         return
-    try:
-        shared_store(knowledge.store_path)
-    except StoreError as exc:
-        if not exc.damaged:
-            raise
-        moved = move_aside(exc.path)
-        click.echo(f"warning: {exc.message}; moved it aside to {moved.name}", err=True)
-        if not every:
-            click.echo(
-                "warning: the other collections of that store need `springlet ingest` again",
-                err=True,
-            )
+    click.echo(f"warning: {moved.reason}; moved it aside to {moved.moved_to.name}", err=True)
+    if not every:
+        click.echo(
+            "warning: the other collections of that store need `springlet ingest` again",
+            err=True,
+        )
 
 
-def _ingest_one(
-    knowledge: WorkspaceKnowledge, name: str, rebuild: bool, *, quiet: bool
-) -> IngestReport:
+def _ingest_one(knowledge: Knowledge, name: str, rebuild: bool, *, quiet: bool) -> IngestReport:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    from springlet.rag.ingest import IngestProgress
+    from springlet.workspace import IngestProgress
 
     console = Console(stderr=True, quiet=quiet)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
@@ -116,7 +97,7 @@ def _ingest_one(
         def advance(step: IngestProgress) -> None:
             bar.update(task, completed=step.done, total=step.total, path=step.path)
 
-        return knowledge.ingest(name, rebuild=rebuild, progress=advance)
+        return knowledge.ingest(name, rebuild=rebuild, on_progress=advance)
 
 
 def _summary(report: IngestReport) -> str:

@@ -9,13 +9,9 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from springlet.cli.common import handle_errors, workspace_option
-from springlet.errors import WorkspaceError
 
 if TYPE_CHECKING:
-    from springlet.models.fit import FitEstimate
-    from springlet.models.model_store import StoredModel
-    from springlet.models.ollama_catalog import ModelInfo, OllamaCatalog
-    from springlet.settings import WorkspaceSettings
+    from springlet.workspace import FitEstimate, Models, OllamaModel
 
 GIB = 1024**3
 
@@ -25,24 +21,12 @@ def models() -> None:
     """List, show, pull and import models; estimate whether a model fits in memory."""
 
 
-def _settings(workspace: Path) -> WorkspaceSettings:
-    """springlet.yaml of the workspace (defaults when there is none); only the settings
-    file is read, so listing models never imports the workspace's tools."""
-    from springlet.workspace.settings_file import read_settings
+def _models(workspace: Path) -> Models:
+    """`ws.models` of the workspace: only springlet.yaml is read (refused when it has
+    problems), so listing models never imports the workspace's tools."""
+    from springlet.workspace.settings_only import open_models
 
-    read = read_settings(workspace)
-    if read.problems:
-        raise WorkspaceError(
-            f"{workspace}/springlet.yaml has problems (run `springlet validate`)", read.problems
-        )
-    return read.settings
-
-
-def _catalog(workspace: Path) -> OllamaCatalog:
-    from springlet.models.ollama_catalog import OllamaCatalog, ollama_host
-
-    settings = _settings(workspace)
-    return OllamaCatalog(ollama_host(settings), settings.ollama.timeout_s)
+    return open_models(workspace)
 
 
 def _gib(size: int | None) -> str:
@@ -69,15 +53,15 @@ def list_models(workspace: Path, as_json: bool, embedded_only: bool) -> None:
         return
     if not as_json:
         _list_embedded(workspace, as_json=False)
-    catalog = _catalog(workspace)
-    found = catalog.list_models()
+    models = _models(workspace)
+    found = models.ollama_models()
     if as_json:
         click.echo(json.dumps([m.to_json() for m in found], indent=2))
         return
     if not found:
-        click.echo(f"no models at Ollama {catalog.host}; try `springlet models pull qwen2.5:7b`")
+        click.echo(f"no models at Ollama {models.host}; try `springlet models pull qwen2.5:7b`")
         return
-    table = Table(title=f"Ollama models at {catalog.host}")
+    table = Table(title=f"Ollama models at {models.host}")
     for column in ("name", "family", "parameters", "quantization", "context", "size"):
         table.add_column(column)
     table.add_column("capabilities")
@@ -102,10 +86,9 @@ def list_models(workspace: Path, as_json: bool, embedded_only: bool) -> None:
 @handle_errors
 def show(workspace: Path, name: str, as_json: bool) -> None:
     """Details and capabilities of model NAME, and whether it fits in this machine."""
-    from springlet.models.fit import estimate_fit
-
-    info = _catalog(workspace).show(name)
-    estimate = estimate_fit(info)
+    models = _models(workspace)
+    info = models.ollama_details(name)
+    estimate = models.fit_of(info)
     if as_json:
         click.echo(json.dumps({**info.to_json(), "fit": _fit_json(estimate)}, indent=2))
         return
@@ -113,7 +96,7 @@ def show(workspace: Path, name: str, as_json: bool) -> None:
     click.echo(f"memory:        {estimate.verdict()} (context {estimate.context_length})")
 
 
-def _describe(info: ModelInfo) -> str:
+def _describe(info: OllamaModel) -> str:
     tools = "native" if info.supports_tools else "prompted (no native tool support)"
     rows = [
         ("name", info.name),
@@ -141,9 +124,9 @@ def pull(workspace: Path, name: str) -> None:
         TransferSpeedColumn,
     )
 
-    from springlet.models.ollama_catalog import PullProgress
+    from springlet.workspace import PullProgress
 
-    catalog = _catalog(workspace)
+    models = _models(workspace)
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -162,8 +145,8 @@ def pull(workspace: Path, name: str) -> None:
                 tasks[key] = progress.add_task(line.status, total=line.total)
             progress.update(tasks[key], completed=line.completed or 0)
 
-        catalog.pull(name, report)
-    click.echo(f"pulled {name} to Ollama at {catalog.host}")
+        models.pull(name, report)
+    click.echo(f"pulled {name} to Ollama at {models.host}")
 
 
 @models.command()
@@ -175,9 +158,7 @@ def pull(workspace: Path, name: str) -> None:
 @handle_errors
 def fit(workspace: Path, name: str, context: int | None, parallel: int, as_json: bool) -> None:
     """Estimate the memory model NAME needs (weights + KV cache) next to this machine's."""
-    from springlet.models.fit import estimate_fit
-
-    estimate = estimate_fit(_catalog(workspace).show(name), context, parallel)
+    estimate = _models(workspace).fit(name, context, parallel)
     if as_json:
         click.echo(json.dumps(_fit_json(estimate), indent=2))
         return
@@ -213,64 +194,13 @@ def _fit_json(estimate: FitEstimate) -> dict[str, Any]:
     }
 
 
-def _local_models(workspace: Path) -> list[StoredModel]:
-    """Bundled, imported and Ollama-store GGUFs, with what their headers say."""
-    from springlet.errors import ModelError
-    from springlet.models.gguf import SMOLLM2, bundled_gguf_path
-    from springlet.models.gguf_header import read_gguf_metadata
-    from springlet.models.model_store import (
-        StoredModel,
-        imported_models,
-        ollama_models,
-        ollama_store,
-        workspace_store,
-    )
-
-    found: list[StoredModel] = []
-    try:
-        path = bundled_gguf_path(SMOLLM2)
-        bundled = StoredModel(
-            SMOLLM2.name, path, f"bundled:{SMOLLM2.distribution}", SMOLLM2.sha256,
-            read_gguf_metadata(path),
-        )  # fmt: skip
-        found.append(bundled)
-    except ModelError:  # not installed or damaged: `embedded:smollm2` says why when used
-        pass
-    found += imported_models(workspace_store(workspace, _settings(workspace).data_dir))
-    for name, blob in ollama_models():
-        try:
-            meta = read_gguf_metadata(blob)
-        except (ModelError, OSError):  # a blob springlet cannot read is not listed
-            continue
-        digest = blob.name.removeprefix("sha256-")
-        found.append(StoredModel(name, blob, f"ollama:{ollama_store()}", digest, meta))
-    return found
-
-
-def _local_fit(model: StoredModel) -> FitEstimate:
-    from springlet.models.fit import estimate_fit
-    from springlet.models.ollama_catalog import ModelInfo
-
-    meta = model.metadata
-    info = ModelInfo(
-        name=model.name,
-        family=meta.family,
-        parameter_size=meta.parameter_size,
-        quantization_level=meta.quantization,
-        context_length=meta.context_length,
-        parameter_count=meta.parameter_count,
-        block_count=meta.block_count,
-        head_count_kv=meta.head_count_kv,
-        head_dim=meta.head_dim,
-    )
-    return estimate_fit(info)
-
-
 def _list_embedded(workspace: Path, as_json: bool) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    local = _local_models(workspace)
+    from springlet.workspace.local_models import local_fit, local_models
+
+    local = local_models(workspace, _models(workspace).settings.data_dir)
     if as_json:
         rows = [
             {
@@ -284,7 +214,7 @@ def _list_embedded(workspace: Path, as_json: bool) -> None:
                 "source": m.source,
                 "path": str(m.path),
                 "sha256": m.sha256,
-                "fit": _fit_json(_local_fit(m)),
+                "fit": _fit_json(local_fit(m)),
             }
             for m in local
         ]
@@ -295,7 +225,7 @@ def _list_embedded(workspace: Path, as_json: bool) -> None:
         table.add_column(column)
     table.add_column("source")
     for m in local:
-        estimate = _local_fit(m)
+        estimate = local_fit(m)
         fits = {True: "fits", False: "too big", None: "?"}[estimate.fits]
         table.add_row(
             m.name,
@@ -319,10 +249,10 @@ def _list_embedded(workspace: Path, as_json: bool) -> None:
 @handle_errors
 def import_model(workspace: Path, file: Path, name: str | None, link: bool, force: bool) -> None:
     """Copy (or link) the GGUF FILE into the workspace's model store, with its sha256."""
-    from springlet.models.model_store import import_gguf, workspace_store
+    from springlet.workspace.local_models import import_local_model
 
-    store = workspace_store(workspace, _settings(workspace).data_dir)
-    model = import_gguf(file, store, name=name, link=link, force=force)
+    data_dir = _models(workspace).settings.data_dir
+    model = import_local_model(workspace, data_dir, file, name=name, link=link, force=force)
     meta = model.metadata
     click.echo(
         f"imported {model.name}: {meta.name} ({meta.family}, {meta.parameter_size}, "

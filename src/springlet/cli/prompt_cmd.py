@@ -10,13 +10,16 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from springlet.cli.common import EXIT_OK, EXIT_USAGE, handle_errors, workspace_option
 from springlet.cli.run_cmd import open_workspace
 from springlet.errors import NotFoundError, PromptInputError
+
+if TYPE_CHECKING:
+    from springlet.workspace import Prompt
 
 
 @click.command()
@@ -31,7 +34,7 @@ def prompt(workspace: Path, name: str, variables: tuple[str, ...], render_only: 
     with ws:
         try:
             runnable = ws.prompt(name)
-            inputs = _parse_vars(runnable.spec, variables)
+            inputs = _parse_vars(runnable, variables)
             if render_only:
                 for message in runnable.render(**inputs):
                     click.echo(f"[{message.type}]\n{message.content}\n")
@@ -48,14 +51,7 @@ def prompt(workspace: Path, name: str, variables: tuple[str, ...], render_only: 
     sys.exit(EXIT_OK)
 
 
-def _parse_vars(spec: Any, variables: tuple[str, ...]) -> dict[str, Any]:
-    from springlet.prompts.inputs import coerce_text
+def _parse_vars(runnable: Prompt, variables: tuple[str, ...]) -> dict[str, Any]:
+    from springlet.workspace.prompt_inputs import inputs_from_text, parse_assignments
 
-    inputs: dict[str, Any] = {}
-    for item in variables:
-        key, sep, value = item.partition("=")
-        if not sep or not key:
-            raise PromptInputError(f"--var expects KEY=VALUE, got {item!r}")
-        declared = spec.input.get(key)
-        inputs[key] = coerce_text(declared, value) if declared is not None else value
-    return inputs
+    return inputs_from_text(runnable.spec, parse_assignments(variables))

@@ -29,10 +29,8 @@ from springlet.cli.common import (
 from springlet.errors import NotFoundError, Problem
 
 if TYPE_CHECKING:
-    from springlet.agents.agent import Agent
+    from springlet import Agent, RunResult, Workspace
     from springlet.agents.events import Event
-    from springlet.agents.result import RunResult
-    from springlet.workspace.workspace import Workspace
 
 _PREVIEW = 200
 

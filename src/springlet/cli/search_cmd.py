@@ -41,8 +41,8 @@ def search(
     """Search COLLECTION for QUERY and show the best chunks with their sources."""
     from springlet.cli.ingest_cmd import open_knowledge
 
-    retriever = open_knowledge(workspace, collection).retriever(collection)
-    found = retriever.retrieve(
+    found = open_knowledge(workspace).retrieve(
+        collection,
         query,
         top_k=top_k,
         min_score=min_score,

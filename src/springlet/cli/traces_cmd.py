@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,8 +15,7 @@ from springlet.cli.common import handle_errors, workspace_option
 from springlet.errors import SpringletError
 
 if TYPE_CHECKING:
-    from springlet.tracing.spans import Span
-    from springlet.tracing.store import RunSummary, TraceStore
+    from springlet.workspace import RunSummary, RunTree, Span, Traces
 
 STATUS_COLOURS = {
     "ok": "green",
@@ -27,36 +27,28 @@ STATUS_COLOURS = {
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86_400, "w": 604_800}
 
 
-def store_path(workspace: Path) -> Path:
-    """Where the workspace keeps its traces (only springlet.yaml is read: listing traces
-    never imports the workspace's tools)."""
-    from springlet.tracing.store import STORE_FILE
-    from springlet.workspace.settings_file import read_settings
+def open_store(workspace: Path) -> Traces:
+    """The workspace's traces (only springlet.yaml is read: listing traces never imports
+    the workspace's tools), with a clear error when none were recorded yet."""
+    from springlet.workspace.settings_only import open_traces
 
-    return read_settings(workspace).data_dir(workspace) / STORE_FILE
-
-
-def open_store(workspace: Path) -> TraceStore:
-    """The workspace's trace store (read side), with a clear error when there is none."""
-    from springlet.tracing.store import TraceStore
-
-    path = store_path(workspace)
-    if not path.is_file():
+    traces = open_traces(workspace)
+    if not traces.recorded:
         raise SpringletError(
-            f"no traces recorded yet in {path}",
+            f"no traces recorded yet in {traces.path}",
             hint='run an agent first (`springlet run AGENT "question"`), '
             "or pass -w for another workspace",
         )
-    return TraceStore(path)
+    return traces
 
 
-def parse_since(text: str) -> int:
-    """`30m`, `1h`, `2d`, `1w` -> the Unix time in ns that long ago."""
+def parse_since(text: str) -> datetime:
+    """`30m`, `1h`, `2d`, `1w` -> the time that long ago."""
     match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smhdw])\s*", text)
     if match is None:
         raise click.BadParameter(f"{text!r}: use a number and a unit s, m, h, d or w (e.g. 1h)")
     seconds = float(match.group(1)) * UNITS[match.group(2)]
-    return time.time_ns() - int(seconds * 1e9)
+    return datetime.fromtimestamp(time.time() - seconds, UTC)
 
 
 @click.group()
@@ -73,14 +65,14 @@ def reset(workspace: Path) -> None:
     The old file is kept next to it as traces.sqlite.damaged-<time>; runs are not
     affected, only the recorded traces start afresh.
     """
-    from springlet.sqlite_faults import move_aside
+    from springlet.workspace.settings_only import open_traces
 
-    path = store_path(workspace)
-    if not path.exists():
-        click.echo(f"no trace store at {path}; nothing to reset")
+    traces = open_traces(workspace)
+    moved = traces.reset()
+    if moved is None:
+        click.echo(f"no trace store at {traces.path}; nothing to reset")
         return
-    moved = move_aside(path)
-    click.echo(f"moved {path} aside to {moved.name}; the next run starts a new trace store")
+    click.echo(f"moved {traces.path} aside to {moved.name}; the next run starts a new trace store")
 
 
 @traces.command("list")
@@ -95,10 +87,8 @@ def list_runs(
     workspace: Path, agent: str | None, failed: bool, since: str | None, limit: int, as_json: bool
 ) -> None:
     """List recent runs, newest first."""
-    since_ns = parse_since(since) if since else None
-    runs = open_store(workspace).list_runs(
-        agent=agent, failed=failed, since_ns=since_ns, limit=limit
-    )
+    started_after = parse_since(since) if since else None
+    runs = open_store(workspace).list(agent=agent, failed=failed, since=started_after, limit=limit)
     if as_json:
         click.echo(json.dumps([r.to_dict() for r in runs], indent=2, ensure_ascii=False))
         return
@@ -110,7 +100,7 @@ def list_runs(
 
 
 def _run_line(run: RunSummary) -> str:
-    from springlet.tracing.spans import short_id
+    from springlet.workspace.traces_view import short_id
 
     started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(run.start_ns / 1e9))
     status = click.style(f"{run.status.value:<10}", fg=STATUS_COLOURS.get(run.status.value))
@@ -129,26 +119,25 @@ def _run_line(run: RunSummary) -> str:
 @handle_errors
 def show(workspace: Path, run_id: str) -> None:
     """Show one run as an indented tree with durations, tokens and errors (an id prefix works)."""
-    from springlet.tracing.export import load_traces
-
-    [(run, spans)] = load_traces(open_store(workspace), [run_id])
+    tree = open_store(workspace).get(run_id)
+    run = tree.run
     click.echo(f"run {run.run_id}  agent {run.agent}  model {run.model or '-'}")
     if run.input:
         click.echo(f"input:  {run.input}")
     if run.output:
         click.echo(f"output: {run.output}")
     click.echo("")
-    for line in render_tree(spans):
+    for line in render_tree(tree):
         click.echo(line)
 
 
-def render_tree(spans: list[Span]) -> list[str]:
-    """Spans (depth first, as the store returns them) as indented tree lines."""
-    children: dict[str | None, list[Span]] = {}
-    ids = {s.span_id for s in spans}
-    roots = [s for s in spans if s.parent_id not in ids]
-    for span in spans:
-        children.setdefault(span.parent_id, []).append(span)
+def render_tree(tree: RunTree) -> list[str]:
+    """A run's span tree as indented lines, children in start order."""
+    ids = {s.span_id for s in tree.spans}
+    roots = [s for s in tree.spans if s.span_id == tree.run.run_id] or [
+        s for s in tree.spans if s.parent_id not in ids
+    ]
+    children = {s.span_id: list(tree.children(s.span_id)) for s in tree.spans}
     lines: list[str] = []
 
     def walk(span: Span, prefix: str, last: bool, top: bool) -> None:
@@ -252,27 +241,17 @@ def export(
     workspace: Path, run_ids: tuple[str, ...], fmt: str, messages: bool, output: Path | None
 ) -> None:
     """Export runs as JSON, fine-tuning JSONL or to an OpenTelemetry collector (OTLP)."""
-    from springlet.tracing.export import finetune_records, load_traces, to_json_document
-
-    found = load_traces(open_store(workspace), run_ids)
+    traces = open_store(workspace)
     if fmt == "otlp":
-        from springlet.tracing.otlp import export_otlp
-
-        count = export_otlp([span for _, spans in found for span in spans])
-        click.echo(f"sent {count} spans of {len(found)} runs over OTLP", err=True)
+        sent = traces.export_runs(run_ids, "otlp")
+        click.echo(f"sent {sent.spans} spans of {sent.runs} runs over OTLP", err=True)
         return
-    if fmt == "json":
-        text = json.dumps(to_json_document(found), indent=2, ensure_ascii=False) + "\n"
-    else:
-        records = list(finetune_records(found, messages=messages))
-        skipped = len(found) - len(records)
-        if skipped:
-            click.echo(f"skipped {skipped} runs that did not finish ok", err=True)
-        text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    exported = traces.export_runs(run_ids, fmt, output, messages=messages)  # type: ignore[arg-type]  # click.Choice
+    if exported.skipped:
+        click.echo(f"skipped {exported.skipped} runs that did not finish ok", err=True)
     if output is None:
-        click.echo(text, nl=False)
+        click.echo(exported.text or "", nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
         click.echo(f"wrote {output}", err=True)
 
 

@@ -3,6 +3,12 @@
 
 The facade's types are importable from here (and from `springlet`); each is loaded on
 first access, so importing springlet stays cheap (the knowledge part needs numpy).
+
+Parts of a workspace opened from springlet.yaml alone (fast: no tool is imported) are
+in `springlet.workspace.settings_only` (`open_traces`, `open_models`,
+`read_workspace_settings`).
+The CLI imports only this package, `springlet`, `springlet.errors` and
+`springlet.agents.events` (tests/cli/test_cli_uses_only_the_facade.py).
 """
 
 from __future__ import annotations
@@ -11,8 +17,13 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from springlet.models.fit import FitEstimate
     from springlet.models.ollama_catalog import PullProgress
+    from springlet.prompts.runner import Prompt
     from springlet.rag.ingest import IngestReport
+    from springlet.rag.sources import Source
+    from springlet.settings import WorkspaceSettings
+    from springlet.tracing.spans import Span
     from springlet.tracing.store import RunSummary
     from springlet.workspace.agent_info import AgentInfo
     from springlet.workspace.knowledge_view import (
@@ -20,48 +31,66 @@ if TYPE_CHECKING:
         IngestProgress,
         Knowledge,
         SearchHit,
+        StoreSetAside,
     )
-    from springlet.workspace.models_view import AutoChoice, ModelInfo, Models
+    from springlet.workspace.local_models import StoredModel
+    from springlet.workspace.models_view import AutoChoice, ModelInfo, Models, OllamaModel
     from springlet.workspace.reload import ReloadReport
     from springlet.workspace.sessions import SessionInfo, Sessions
-    from springlet.workspace.traces_view import RunTree, Traces
+    from springlet.workspace.test_cases import CaseOutcome
+    from springlet.workspace.traces_view import ExportResult, RunTree, Traces
     from springlet.workspace.transcript import ToolCallRecord, Transcript, TranscriptEntry
     from springlet.workspace.watch import WatchHandle, WorkspaceChanged
 
 FACADE_TYPES: dict[str, str] = {
     "AgentInfo": "springlet.workspace.agent_info",
     "AutoChoice": "springlet.workspace.models_view",
+    "CaseOutcome": "springlet.workspace.test_cases",
     "CollectionInfo": "springlet.workspace.knowledge_view",
+    "ExportResult": "springlet.workspace.traces_view",
+    "FitEstimate": "springlet.models.fit",
     "IngestProgress": "springlet.workspace.knowledge_view",
     "IngestReport": "springlet.rag.ingest",
     "Knowledge": "springlet.workspace.knowledge_view",
     "ModelInfo": "springlet.workspace.models_view",
     "Models": "springlet.workspace.models_view",
+    "OllamaModel": "springlet.workspace.models_view",
+    "Prompt": "springlet.prompts.runner",
     "PullProgress": "springlet.models.ollama_catalog",
     "ReloadReport": "springlet.workspace.reload",
     "RunSummary": "springlet.tracing.store",
     "RunTree": "springlet.workspace.traces_view",
     "SearchHit": "springlet.workspace.knowledge_view",
+    "StoredModel": "springlet.workspace.local_models",
     "SessionInfo": "springlet.workspace.sessions",
     "Sessions": "springlet.workspace.sessions",
+    "Source": "springlet.rag.sources",
+    "Span": "springlet.tracing.spans",
+    "StoreSetAside": "springlet.workspace.knowledge_view",
     "ToolCallRecord": "springlet.workspace.transcript",
     "Traces": "springlet.workspace.traces_view",
     "Transcript": "springlet.workspace.transcript",
     "TranscriptEntry": "springlet.workspace.transcript",
     "WatchHandle": "springlet.workspace.watch",
     "WorkspaceChanged": "springlet.workspace.watch",
+    "WorkspaceSettings": "springlet.settings",
 }
 """Name -> the module defining it; `springlet` re-exports the same names."""
 
 __all__ = [
     "AgentInfo",
     "AutoChoice",
+    "CaseOutcome",
     "CollectionInfo",
+    "ExportResult",
+    "FitEstimate",
     "IngestProgress",
     "IngestReport",
     "Knowledge",
     "ModelInfo",
     "Models",
+    "OllamaModel",
+    "Prompt",
     "PullProgress",
     "ReloadReport",
     "RunSummary",
@@ -69,12 +98,17 @@ __all__ = [
     "SearchHit",
     "SessionInfo",
     "Sessions",
+    "Source",
+    "Span",
+    "StoreSetAside",
+    "StoredModel",
     "ToolCallRecord",
     "Traces",
     "Transcript",
     "TranscriptEntry",
     "WatchHandle",
     "WorkspaceChanged",
+    "WorkspaceSettings",
 ]
 
 

@@ -14,11 +14,13 @@ import builtins
 import contextlib
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
+from springlet.errors import WorkspaceError
 from springlet.rag.ingest import IngestProgress as _FileProgress
 from springlet.rag.ingest import IngestReport, ingest_collection, stale_files
 from springlet.rag.ingest import _file_hash as file_hash  # the one hash ingest compares
@@ -72,6 +74,19 @@ class SearchHit:
     chunk_id: int
 
 
+SearchMode = Literal["hybrid", "vector", "lexical"]
+
+
+@dataclass(frozen=True)
+class StoreSetAside:
+    """A damaged knowledge store that was moved aside (its indexes are rebuilt from the
+    collections' files, so nothing is lost but the time to embed them again)."""
+
+    reason: str
+    """What was wrong with it."""
+    moved_to: Path
+
+
 class Knowledge:
     """The collections of one loaded workspace."""
 
@@ -95,6 +110,11 @@ class Knowledge:
             self._rag = (loaded, WorkspaceKnowledge(loaded))
         return self._rag[1]
 
+    @property
+    def names(self) -> builtins.list[str]:
+        """The declared collections' names, sorted (reads nothing: no index, no file)."""
+        return sorted(self.loaded.collections)
+
     def list(self) -> builtins.list[CollectionInfo]:
         """Every declared collection, by name. Counting stale files reads each file that
         changed on disk (hashes of unchanged files are remembered by size and mtime)."""
@@ -114,7 +134,9 @@ class Knowledge:
         cancel: threading.Event | None = None,
     ) -> IngestReport:
         """Index the collection's files (only changed ones unless `rebuild`). Setting
-        `cancel` stops it after the group of files being written (report.cancelled)."""
+        `cancel` stops it after the group of files being written (report.cancelled).
+        A collection whose file has problems raises WorkspaceError listing them."""
+        self._check_usable(name)
         spec = self.rag.collection(name)
         resolved = self.rag.embedder(spec)
         from springlet.workspace.knowledge import _info as embedder_info
@@ -165,13 +187,59 @@ class Knowledge:
 
     def search(self, name: str, query: str, *, top_k: int = 5) -> builtins.list[SearchHit]:
         """The `top_k` best chunks of collection `name` for `query`."""
-        sources = self.rag.retriever(name).retrieve(query, top_k=top_k)
-        return [_hit(source) for source in sources]
+        return [_hit(source) for source in self.retrieve(name, query, top_k=top_k)]
+
+    def retrieve(
+        self,
+        name: str,
+        query: str,
+        *,
+        top_k: int = 5,
+        min_score: float = 0.0,
+        sources: Sequence[str] = (),
+        tags: Sequence[str] = (),
+        mode: SearchMode = "hybrid",
+    ) -> builtins.list[Source]:
+        """`search` with the retriever's filters, as the passages agents cite (with
+        citation, snippet, page and offsets): only files matching a `sources` glob or
+        carrying one of `tags`, scoring at least `min_score`, ranked by `mode`."""
+        self._check_usable(name)
+        return self.rag.retriever(name).retrieve(
+            query, top_k=top_k, min_score=min_score, sources=sources, tags=tags, mode=mode
+        )
 
     async def asearch(self, name: str, query: str, *, top_k: int = 5) -> builtins.list[SearchHit]:
         return await asyncio.to_thread(self.search, name, query, top_k=top_k)
 
+    def language_warning(self, name: str) -> str | None:
+        """A warning when the collection's embedder knows only English and a sample of
+        its files is in another language (Chinese, Japanese, ...); None otherwise."""
+        from springlet.workspace.knowledge import collection_language_warning
+
+        return collection_language_warning(self.rag, name)
+
+    def set_damaged_store_aside(self) -> StoreSetAside | None:
+        """Move the workspace's knowledge.sqlite aside when it is damaged (then every
+        collection in it needs ingesting again); None when it is sound or absent."""
+        from springlet.sqlite_faults import StoreError, move_aside
+        from springlet.workspace.knowledge import shared_store
+
+        if not self.rag.store_path.exists():
+            return None
+        try:
+            shared_store(self.rag.store_path)
+        except StoreError as exc:
+            if not exc.damaged:
+                raise
+            return StoreSetAside(exc.message, move_aside(exc.path))
+        return None
+
     # -- parts --------------------------------------------------------------------------
+
+    def _check_usable(self, name: str) -> None:
+        broken = self.loaded.unusable.get(f"collection:{name}")
+        if broken:
+            raise WorkspaceError(f"collection '{name}' cannot be used", broken)
 
     def _info(self, spec: CollectionSpec) -> CollectionInfo:
         embedder = str(spec.embeddings or self.loaded.settings.embeddings)

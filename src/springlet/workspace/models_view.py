@@ -16,15 +16,19 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from springlet.errors import ModelError, NotFoundError
+from springlet.models.ollama_catalog import ModelInfo as _OllamaModelInfo
 from springlet.models.ollama_catalog import PullProgress
 
 if TYPE_CHECKING:
-    from springlet.models.ollama_catalog import ModelInfo as CatalogInfo
+    from springlet.models.fit import FitEstimate
     from springlet.models.ollama_catalog import OllamaCatalog
     from springlet.settings import WorkspaceSettings
+
+OllamaModel = _OllamaModelInfo
+"""What Ollama's `/api/show` says of one model (`springlet models list/show --json`)."""
 
 ModelKind = Literal["instruct", "base", "embedding", "unknown"]
 
@@ -134,12 +138,30 @@ class Models:
         catalog = self._catalog()
         return _from_catalog(catalog.show(name), _full(name) in self._running(catalog))
 
-    def fit(self, reference: str, context_length: int | None = None, parallel: int = 1) -> Any:
-        """The memory estimate (`springlet.models.fit.FitEstimate`) of an Ollama model."""
+    def fit(
+        self, reference: str, context_length: int | None = None, parallel: int = 1
+    ) -> FitEstimate:
+        """The memory estimate (weights + KV cache next to this machine's) of an Ollama
+        model, at `context_length` (default: the model's) for `parallel` requests."""
+        return self.fit_of(self.ollama_details(reference), context_length, parallel)
+
+    @staticmethod
+    def fit_of(
+        details: OllamaModel, context_length: int | None = None, parallel: int = 1
+    ) -> FitEstimate:
+        """`fit` for details already fetched (no second request to the server)."""
         from springlet.models.fit import estimate_fit
 
-        name = reference.removeprefix("ollama:")
-        return estimate_fit(self._catalog().show(name), context_length, parallel)
+        return estimate_fit(details, context_length, parallel)
+
+    def ollama_models(self) -> builtins.list[OllamaModel]:
+        """The Ollama server's models as it describes them; ModelError when it cannot be
+        reached (`list()` shows none instead)."""
+        return self._catalog().list_models()
+
+    def ollama_details(self, reference: str) -> OllamaModel:
+        """What the Ollama server says of one model (`ollama:NAME` or a bare name)."""
+        return self._catalog().show(reference.removeprefix("ollama:"))
 
     def pull(
         self,
@@ -209,7 +231,7 @@ def _full(name: str) -> str:
     return name if ":" in name else f"{name}:latest"
 
 
-def _from_catalog(info: CatalogInfo, loaded: bool) -> ModelInfo:
+def _from_catalog(info: OllamaModel, loaded: bool) -> ModelInfo:
     from springlet.models.fit import estimate_fit
 
     return ModelInfo(

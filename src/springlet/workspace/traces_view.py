@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import builtins
+import dataclasses
 import json
 import sqlite3
 import time
@@ -23,6 +24,7 @@ from typing import Any, Literal
 
 from springlet.errors import NotFoundError, SpringletError
 from springlet.tracing.spans import Span, SpanKind, SpanStatus
+from springlet.tracing.spans import short_id as short_id  # how a run id is shown and typed
 from springlet.tracing.store import STORE_FILE, RunSummary, TraceStore
 
 ExportFormat = Literal["json", "finetune", "otlp"]
@@ -56,11 +58,45 @@ class RunTree:
         return tuple(sorted(below, key=_order))
 
 
+@dataclass(frozen=True)
+class ExportResult:
+    """What an export did: how many runs and spans it covered, and its text."""
+
+    runs: int
+    spans: int
+    """Spans exported (for "otlp": sent to the collector)."""
+    skipped: int
+    """Runs left out ("finetune" keeps only runs that finished ok)."""
+    text: str | None
+    """The document, unless it was written to a path or sent over OTLP."""
+
+
 class Traces:
     """Read side of the trace store of one workspace."""
 
     def __init__(self, data_dir: Path) -> None:
         self.store = TraceStore(data_dir / STORE_FILE)
+
+    @property
+    def path(self) -> Path:
+        """The trace store's file (`<data_dir>/traces.sqlite`)."""
+        return self.store.path
+
+    @property
+    def recorded(self) -> bool:
+        """True once a run has been traced here (the store's file exists)."""
+        return self.store.path.is_file()
+
+    def reset(self) -> Path | None:
+        """Move the store aside (a damaged one, say; its -wal/-shm files too) so the
+        next run starts a new one; the old file's new path, or None when there was none.
+        Runs are not affected, only the recorded traces start afresh."""
+        from springlet.sqlite_faults import move_aside
+
+        if not self.store.path.exists():
+            return None
+        self.store.close()
+        return move_aside(self.store.path)
 
     def list(
         self,
@@ -70,9 +106,11 @@ class Traces:
         text: str | None = None,
         since: datetime | None = None,
         limit: int = 100,
+        failed: bool = False,
     ) -> builtins.list[RunSummary]:
         """Top-level runs, newest first. `status` is a SpanStatus value ("ok", "error",
-        "running", ...); `text` matches input, output or error (case-insensitive)."""
+        "running", ...); `text` matches input, output or error (case-insensitive);
+        `failed` keeps the runs that did not finish ok (an interrupted one included)."""
         if not self.store.path.exists():
             return []
         wanted = None if status is None else SpanStatus(status)
@@ -80,7 +118,7 @@ class Traces:
         filtered = wanted is not None or text
         runs = self.store.list_runs(
             agent=agent,
-            failed=wanted is SpanStatus.ERROR,
+            failed=failed or wanted is SpanStatus.ERROR,
             since_ns=since_ns,
             limit=2**62 if filtered else limit,
         )
@@ -161,25 +199,41 @@ class Traces:
         """Runs as the stable JSON document or fine-tuning JSONL (`messages=True`: the
         chat form): returned as text, or written to `path` (then None). "otlp" sends the
         spans to the OTLP collector the OTEL_EXPORTER_OTLP_* variables name."""
+        return self.export_runs(run_id, format, path, messages=messages).text
+
+    def export_runs(
+        self,
+        run_id: str | Sequence[str],
+        format: ExportFormat = "json",
+        path: Path | None = None,
+        *,
+        messages: bool = False,
+    ) -> ExportResult:
+        """`export`, saying how many runs and spans it covered and how many runs
+        "finetune" left out (those that did not finish ok)."""
         from springlet.tracing.export import finetune_records, load_traces, to_json_document
 
         ids = [run_id] if isinstance(run_id, str) else list(run_id)
         try:
             found = load_traces(self.store, ids)
         except SpringletError as exc:
-            raise NotFoundError(exc.message, hint="list runs with `ws.traces.list()`") from None
+            raise NotFoundError(exc.message) from None  # it names `springlet traces list`
+        span_count = sum(len(spans) for _, spans in found)
         if format == "otlp":
             from springlet.tracing.otlp import export_otlp
 
-            export_otlp([span for _, spans in found for span in spans])
-            return None
+            sent = export_otlp([span for _, spans in found for span in spans])
+            return ExportResult(len(found), sent, 0, None)
+        skipped = 0
         if format == "json":
             text = json.dumps(to_json_document(found), indent=2, ensure_ascii=False) + "\n"
         else:
-            records = finetune_records(found, messages=messages)
+            records = builtins.list(finetune_records(found, messages=messages))
+            skipped = len(found) - len(records)
             text = "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+        result = ExportResult(len(found), span_count, skipped, text)
         if path is None:
-            return text
+            return result
         try:
             Path(path).write_text(text, encoding="utf-8")
         except OSError as exc:
@@ -187,7 +241,7 @@ class Traces:
                 f"cannot write the export to {path}: {exc.strerror or exc}",
                 hint="choose a path in a directory that exists and you can write to",
             ) from None
-        return None
+        return dataclasses.replace(result, text=None)
 
     def close(self) -> None:
         self.store.close()
@@ -304,5 +358,8 @@ def _searchable(run: RunSummary) -> str:
     return " ".join(x for x in (run.input, run.output, run.error, run.agent) if x).casefold()
 
 
+_LIST_HINT = "list runs with `springlet traces list` (or `ws.traces.list()`)"
+
+
 def _not_found(run_id: str, path: Path) -> NotFoundError:
-    return NotFoundError(f"no run '{run_id}' in {path}", hint="list runs with `ws.traces.list()`")
+    return NotFoundError(f"no run '{run_id}' in {path}", hint=_LIST_HINT)
