@@ -87,11 +87,8 @@ def violations(source: str, filename: str) -> list[str]:
     return bad
 
 
-NOT_YET = {"mcp_cmd.py"}
-"""The one exception, TEMPORARY: mcp_cmd.py (merged from i15-mcp while this rule was
-being written) runs a coroutine on springlet._runtime.runtime_loop itself to list a
-server's tools/prompts/resources; it moves onto the facade once `ws.mcp_servers` offers
-that listing as a sync (and async) method."""
+NOT_YET: set[str] = set()
+"""Modules allowed to break the rule for now: none."""
 
 
 def test_every_cli_module_imports_only_the_facade() -> None:

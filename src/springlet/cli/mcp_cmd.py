@@ -61,35 +61,9 @@ def list_servers(name: str | None, as_json: bool, workspace: Path) -> None:
 
 
 def _listing(ws: Any, name: str) -> dict[str, list[dict[str, Any]]]:
-    from springlet._runtime import runtime_loop
+    from springlet.workspace.mcp_view import describe_mcp_server
 
-    connection = ws.mcp_servers.connection(name)
-
-    async def gather() -> dict[str, list[dict[str, Any]]]:
-        tools = await connection.list_tools()
-        out: dict[str, list[dict[str, Any]]] = {
-            "tools": [{"name": t.name, "description": t.description} for t in tools],
-            "prompts": [],
-            "resources": [],
-        }
-        capabilities = await connection.request("capabilities", _capabilities)
-        if capabilities.prompts is not None:
-            prompts = await connection.request("prompts/list", lambda c: c.list_prompts())
-            out["prompts"] = [
-                {"name": p.name, "description": p.description} for p in prompts.prompts
-            ]
-        if capabilities.resources is not None:
-            found = await connection.request("resources/list", lambda c: c.list_resources())
-            out["resources"] = [
-                {"name": r.uri, "description": r.description or r.name} for r in found.resources
-            ]
-        return out
-
-    return runtime_loop.run_sync(gather())
-
-
-async def _capabilities(client: Any) -> Any:
-    return client.server_capabilities
+    return describe_mcp_server(ws.mcp_servers, name).to_dict()
 
 
 @mcp.command()
