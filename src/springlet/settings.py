@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from springlet.models.ollama_config import DEFAULT_OLLAMA_HOST as DEFAULT_OLLAMA_HOST
 from springlet.models.ollama_config import host_url_problem
@@ -96,11 +96,46 @@ class KnowledgeSettings(Spec):
 KeyList = str | None
 
 
+SCOPED_BINDING_IDS: dict[str, str] = {
+    "chat.send": "send",
+    "chat.cancel": "cancel",
+    "chat.new": "new_chat",
+    "chat.focus_prompt": "focus_prompt",
+    "chat.copy_answer": "copy_answer",
+    "chat.copy_message": "copy_message",
+    "chat.open_source": "open_source",
+    "sessions.focus": "focus_sessions",
+    "sessions.search": "search_sessions",
+    "sessions.rename": "rename_session",
+    "sessions.delete": "delete_session",
+    "app.palette": "command_palette",
+    "app.quit": "quit",
+    "app.theme": "toggle_theme",
+    "app.sidebar": "toggle_sidebar",
+    "app.close_dialog": "close_dialog",
+    "approval.allow_once": "allow_once",
+    "approval.allow_session": "allow_session",
+    "approval.deny": "deny",
+    "tool_card.copy_full": "copy_full",
+}
+"""The `screen.action` spelling of each binding id (FORMAT v1.1 writes
+`keymap: {chat.send: enter, app.palette: ctrl+p}`), next to the plain id."""
+
+
 class TuiKeymap(Spec):
     """`tui.keymap`: binding id -> keys (Textual names, comma-separated: `ctrl+n,f5`).
 
-    Only the ids below exist; a typo is reported at its line like any unknown key.
+    Only the ids below exist, each also spelled `screen.action` (`chat.send` for `send`,
+    `app.palette` for `command_palette`: SCOPED_BINDING_IDS); a typo is reported at its
+    line like any unknown key.
     """
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scoped_ids(cls, value: Any) -> Any:
+        if not isinstance(value, dict):
+            return value
+        return {SCOPED_BINDING_IDS.get(key, key): keys for key, keys in value.items()}
 
     send: KeyList = None
     """Send the prompt (default enter)."""

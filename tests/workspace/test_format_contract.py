@@ -86,3 +86,28 @@ def test_workspace_paths_in_problems_are_as_given(write_workspace: WriteWorkspac
     loaded = load_workspace_files(root)
     assert loaded.problems[0].location is not None
     assert loaded.problems[0].location.path == Path(root, "agents", "a.yaml")
+
+
+def test_the_v1_1_additions_load_exactly_as_written(write_workspace: WriteWorkspace) -> None:
+    # FORMAT.md's "Additions of v1.1": one springlet.yaml and one agent, as the team agreed
+    blocks = _format_blocks(Path(__file__).parents[2] / "docs" / "FORMAT.md")
+    settings, agent = [
+        b
+        for b in blocks[
+            "Additions of v1.1 (spelled here so every part of springlet agrees on them)"
+        ].split("\x00")
+        if b.strip()
+    ]
+    agent = (
+        "name: v11\ndescription: The v1.1 agent.\ninstructions: Help.\n" + agent.split("\n", 1)[1]
+    )
+    root = write_workspace({"springlet.yaml": settings, "agents/v11.yaml": agent})
+    loaded = load_workspace_files(root)
+    assert [str(p) for p in loaded.problems] == []
+    spec = loaded.agents["v11"]
+    assert isinstance(spec, AgentSpec)
+    assert spec.compaction_options().max_tool_result_tokens == 2000
+    assert loaded.settings.tui.keymap.send == "enter"
+    assert loaded.settings.tui.keymap.command_palette == "ctrl+p"
+    assert loaded.settings.knowledge.auto_ingest == "missing"
+    assert set(loaded.settings.mcp_servers) == {"files", "crm"}

@@ -147,8 +147,9 @@ def _middleware(
                         max_retries=options.model, on_failure="error", initial_delay=0.1
                     )
                 )
-        else:
+        elif options is None:
             advisors.append(_custom_advisor(services, spec, ref.name, ref.options))
+        # `compaction` is placed by _compaction(), next to the model, wherever it is listed
     advisors += knowledge
     guard = ToolGuard(
         tool_names=[t.name for t in tools],
@@ -156,7 +157,7 @@ def _middleware(
         timeouts=_timeouts(tools),
         max_repeated_calls=spec.limits.max_repeated_calls,
         approval_timeout_s=approval_timeout_s,
-        max_result_tokens=spec.compaction.max_tool_result_tokens,
+        max_result_tokens=spec.compaction_options().max_tool_result_tokens,
     )
     budget = StepBudget(spec.limits.max_steps)
     templated = [instructions] if instructions.static_text is None else []
@@ -177,7 +178,7 @@ def _fallback(resolved: Any) -> list[Any]:
 
 def _compaction(services: AgentServices, spec: AgentSpec) -> list[Any]:
     """The context budget of every model call (`compaction:`, on by default)."""
-    options = spec.compaction
+    options = spec.compaction_options()
     if not options.enabled:
         return []
     from springlet.agents.compaction import Compaction

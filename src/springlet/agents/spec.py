@@ -105,10 +105,32 @@ class RetryOptions(Spec):
     model: int = Field(default=0, ge=0, le=10)
 
 
+class CompactionOptions(Spec):
+    """`compaction:` keeping each model request within the model's context window."""
+
+    enabled: bool = True
+    reserve_tokens: int = Field(default=1024, ge=0)
+    """Room kept for the answer below the model's context window."""
+    max_context_tokens: int | None = Field(default=None, ge=256)
+    """A budget below the model's window (needed for models whose window is unknown)."""
+    summarize: bool = True
+    """Summarize earlier steps when stubbing tool results and dropping turns is not enough."""
+    summary_model: ModelReference | None = None
+    """The model that summarizes (default: the agent's own)."""
+    max_tool_result_tokens: int | None = Field(default=8192, ge=64)
+    """The longest single tool result the model sees; the rest is cut, with a note."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _on_or_off(cls, value: Any) -> Any:
+        return {"enabled": value} if isinstance(value, bool) else value
+
+
 BUILTIN_ADVISORS: dict[str, type[Spec]] = {
     "memory": MemoryOptions,
     "approval": ApprovalOptions,
     "retry": RetryOptions,
+    "compaction": CompactionOptions,
 }
 
 
@@ -123,6 +145,7 @@ class AdvisorRef(Spec):
     memory: MemoryOptions | None = None
     approval: ApprovalOptions | None = None
     retry: RetryOptions | None = None
+    compaction: CompactionOptions | None = None
     options: dict[str, Any] = Field(default_factory=dict)
 
     @model_validator(mode="before")
@@ -148,27 +171,6 @@ class AdvisorRef(Spec):
             return None
         value: Spec | None = getattr(self, self.name)
         return value if value is not None else BUILTIN_ADVISORS[self.name]()
-
-
-class CompactionOptions(Spec):
-    """`compaction:` keeping each model request within the model's context window."""
-
-    enabled: bool = True
-    reserve_tokens: int = Field(default=1024, ge=0)
-    """Room kept for the answer below the model's context window."""
-    max_context_tokens: int | None = Field(default=None, ge=256)
-    """A budget below the model's window (needed for models whose window is unknown)."""
-    summarize: bool = True
-    """Summarize earlier steps when stubbing tool results and dropping turns is not enough."""
-    summary_model: ModelReference | None = None
-    """The model that summarizes (default: the agent's own)."""
-    max_tool_result_tokens: int | None = Field(default=8192, ge=64)
-    """The longest single tool result the model sees; the rest is cut, with a note."""
-
-    @model_validator(mode="before")
-    @classmethod
-    def _on_or_off(cls, value: Any) -> Any:
-        return {"enabled": value} if isinstance(value, bool) else value
 
 
 class Limits(Spec):
@@ -198,6 +200,8 @@ class AgentSpec(Spec):
     advisors: list[AdvisorRef] = Field(default_factory=list)
     limits: Limits = Field(default_factory=Limits)
     compaction: CompactionOptions = Field(default_factory=CompactionOptions)
+    """The context budget; also written as an advisor (`advisors: [compaction: {...}]`,
+    FORMAT v1.1), which then takes its place."""
     output: dict[str, Any] | None = None
     """JSON Schema of a structured answer, or `{prompt: NAME}` to reuse a prompt's output."""
     tests: list[PromptTestCase] = Field(default_factory=list)
@@ -211,6 +215,14 @@ class AgentSpec(Spec):
 
         check_json_schema(value)
         return value
+
+    def compaction_options(self) -> CompactionOptions:
+        """`compaction:`, or the `compaction` advisor's options when one is listed."""
+        ref = self.advisor("compaction")
+        if ref is None:
+            return self.compaction
+        options = ref.typed_options()
+        return options if isinstance(options, CompactionOptions) else self.compaction
 
     def advisor(self, name: str) -> AdvisorRef | None:
         return next((a for a in self.advisors if a.name == name), None)
