@@ -238,3 +238,16 @@ def test_router_test_cases_are_checked_too(write_workspace: WriteWorkspace) -> N
         "agents/r.yaml:6:14: test case 1 of router 'r' gives input 'text', which it does not "
         "take (its inputs are message, session)",
     ]
+
+
+def test_a_store_this_build_does_not_have_is_refused_by_validate(tmp_path: Path) -> None:
+    # it used to pass validate and fail at the first ingest
+
+    (tmp_path / "knowledge").mkdir()
+    (tmp_path / "knowledge" / "docs.yaml").write_text(
+        "name: docs\nsources: [{path: knowledge/}]\nstore: qdrant\nurl: http://localhost:6333\n"
+    )
+    [problem] = load_workspace_files(tmp_path).problems
+    assert (problem.location.line, problem.location.col) == (3, 8)
+    assert "'qdrant' is not available in this build" in problem.message
+    assert "store: pgvector" in problem.message

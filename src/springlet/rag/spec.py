@@ -42,6 +42,11 @@ class SplitterSpec(Spec):
         return self
 
 
+AVAILABLE_STORES = ("sqlite", "pgvector")
+"""The stores this build of springlet has. FORMAT.md also names `qdrant`, which is
+refused at validation (not at the first ingest) until a store for it exists."""
+
+
 class CollectionSpec(Spec):
     """A named set of documents, indexed with one pinned embedding model."""
 
@@ -54,6 +59,16 @@ class CollectionSpec(Spec):
     store: Literal["sqlite", "pgvector", "qdrant"] = "sqlite"
     url: str | None = None
     """Connection URL for the pgvector / qdrant stores."""
+
+    @field_validator("store")
+    @classmethod
+    def _store_is_available(cls, value: str) -> str:
+        if value not in AVAILABLE_STORES:
+            raise ValueError(
+                f"'{value}' is not available in this build of springlet: use "
+                "`store: sqlite` (embedded) or `store: pgvector` with a PostgreSQL `url:`"
+            )
+        return value
 
     @field_validator("url")
     @classmethod

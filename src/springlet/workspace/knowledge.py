@@ -23,7 +23,7 @@ from springlet._runtime import process_state
 from springlet.errors import NotFoundError, SpringletError
 from springlet.rag.ingest import IngestProgress, IngestReport, ingest_collection
 from springlet.rag.retriever import Retriever
-from springlet.rag.spec import CollectionSpec
+from springlet.rag.spec import AVAILABLE_STORES, CollectionSpec
 from springlet.rag.store import SqliteKnowledgeStore
 from springlet.rag.store_protocol import EmbedderInfo, KnowledgeBackend
 
@@ -120,7 +120,7 @@ class WorkspaceKnowledge:
                 f"no collection named '{name}' (collections: {listing})",
                 hint=hint or "declare it in knowledge/<name>.yaml",
             )
-        if spec.store not in ("sqlite", "pgvector"):
+        if spec.store not in AVAILABLE_STORES:
             raise SpringletError(
                 f"collection '{name}': store '{spec.store}' is not available in this build",
                 hint="use `store: sqlite` (embedded) or `store: pgvector` with a PostgreSQL `url:`",
