@@ -97,7 +97,6 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--agent-runs", type=int, default=200)
     args = parser.parse_args()
-    example = REPO / "examples" / "acme"
     with tempfile.TemporaryDirectory() as tmp:
         base = Path(tmp) / "base"
         subprocess.run(
@@ -107,6 +106,9 @@ def main() -> None:
         )
         try:
             trees = {"base": base / "src", "head": REPO / "src"}
+            # the base commit's example, which both trees can read (a newer one may use
+            # what the base does not know)
+            example = base / "examples" / "acme"
             cli = [sys.executable, "-m", "springlet"]
             measures = {
                 "springlet --help (ms)": lambda src: timed([*cli, "--help"], src) * 1000,
