@@ -2,7 +2,9 @@
 
 - the embedded model: llama.cpp's tokenizer on the prompt rendered with the GGUF's own
   chat template (exact; the weights are loaded anyway for the call);
-- Ollama: springlet's generous estimate (`estimate_tokens`) times a per-model factor
+- Ollama: the model's own tokenizer when its GGUF is in this machine's Ollama store
+  (`ollama_tokenizer`), else springlet's generous estimate (`estimate_tokens`) times a
+  per-model factor
   learned from the `prompt_eval_count` Ollama reports for prompts that fitted
   (`calibrate`), so the count converges on Ollama's own tokenizer;
 - anything else: the estimate.
@@ -62,6 +64,11 @@ def count_tokens(
 
     estimate = estimate_tokens(list(messages), list(tools or [])) + _call_tokens(messages)
     if isinstance(chat_model, SpringletChatOllama):
+        from springlet.models.ollama_tokenizer import local_token_count
+
+        exact = local_token_count(chat_model.model, messages, tools)
+        if exact is not None:  # the model's GGUF is in this machine's Ollama store
+            return exact
         factor = calibration(chat_model.host, chat_model.model)
         return math.ceil(estimate * factor)
     embedded = _embedded_count(chat_model, messages, tools)
