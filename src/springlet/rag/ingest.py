@@ -79,6 +79,12 @@ def discover_files(spec: CollectionSpec, root: Path) -> list[SourceFile]:
     """The collection's files: each source's path and glob, supported types only."""
     found: dict[str, SourceFile] = {}
     for source in spec.sources:
+        if source.path is None:
+            raise SpringletError(
+                f"collection '{spec.name}' reads the resources of MCP server "
+                f"'{source.mcp}', which only a workspace can fetch",
+                hint="ingest it through the workspace (`springlet ingest`, ws.knowledge)",
+            )
         base = (root / source.path).resolve()
         if not base.exists():
             raise SpringletError(

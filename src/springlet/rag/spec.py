@@ -17,13 +17,30 @@ _PG_SCHEMES = ("postgresql", "postgres")
 
 
 class SourceSpec(Spec):
-    """Where a collection's documents are: a folder (or file) and a glob inside it."""
+    """Where a collection's documents are: a folder (or file) and a glob inside it, or
+    the resources of an MCP server (`mcp: NAME`, `uri:` an exact URI or a glob)."""
 
-    path: str
+    path: str | None = None
     """Relative to the workspace root."""
     glob: str = "**/*"
+    mcp: str | None = None
+    """An MCP server of `mcp_servers:` whose resources are the documents."""
+    uri: str | None = None
+    """Which of the server's resources: an exact URI or a glob (`docs://*`)."""
     tags: list[str] = Field(default_factory=list)
     """Tags attached to every chunk from this source, for retrieval filters."""
+
+    @model_validator(mode="after")
+    def _files_or_resources(self) -> SourceSpec:
+        if self.mcp is None and self.uri is None:
+            if self.path is None:
+                raise ValueError("a source needs `path:` (files) or `mcp:` and `uri:`")
+            return self
+        if self.path is not None:
+            raise ValueError("a source is files (`path:`) or MCP resources (`mcp:`), not both")
+        if self.mcp is None or self.uri is None:
+            raise ValueError("an MCP source needs both `mcp:` (the server) and `uri:`")
+        return self
 
 
 class SplitterSpec(Spec):

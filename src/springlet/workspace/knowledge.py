@@ -23,7 +23,7 @@ from springlet._runtime import process_state
 from springlet.errors import NotFoundError, SpringletError
 from springlet.rag.ingest import IngestProgress, IngestReport, ingest_collection
 from springlet.rag.retriever import Retriever
-from springlet.rag.spec import AVAILABLE_STORES, CollectionSpec
+from springlet.rag.spec import AVAILABLE_STORES, CollectionSpec, SourceSpec
 from springlet.rag.store import SqliteKnowledgeStore
 from springlet.rag.store_protocol import EmbedderInfo, KnowledgeBackend
 
@@ -93,9 +93,12 @@ class WorkspaceKnowledge:
         *,
         resolve: EmbeddingsResolver | None = None,
         ingest_on_first_use: bool = False,
+        resources: ResourceReader | None = None,
     ) -> None:
         self.loaded = loaded
         self._resolve = resolve
+        self._resources = resources
+        """Reads an MCP server's resources (`sources: [{mcp: NAME, uri: ...}]`)."""
         # agents ingest a collection they need on first use as `knowledge.auto_ingest`
         # says; `springlet search` and the like never do
         self._auto_ingest = (
@@ -150,6 +153,42 @@ class WorkspaceKnowledge:
             return shared_store(self.store_path)
         return shared_server_store(spec)
 
+    def files_spec(self, spec: CollectionSpec) -> CollectionSpec:
+        """`spec` with each MCP source replaced by the folder its resources are kept in
+        (`<data_dir>/mcp-resources/<collection>/<server>/`), as the last ingest fetched them."""
+        if not any(source.mcp for source in spec.sources):
+            return spec
+        sources = [
+            source
+            if source.mcp is None
+            else SourceSpec(path=str(self._resource_folder(spec, source)), tags=source.tags)
+            for source in spec.sources
+        ]
+        return spec.model_copy(update={"sources": sources})
+
+    def fetch_sources(self, spec: CollectionSpec) -> CollectionSpec:
+        """Read the MCP resources of `spec` into their folders (each as a Markdown file;
+        what the server no longer lists is removed), then `files_spec(spec)`."""
+        for source in spec.sources:
+            if source.mcp is None or source.uri is None:
+                continue
+            if self._resources is None:
+                raise SpringletError(
+                    f"collection '{spec.name}' reads the resources of MCP server "
+                    f"'{source.mcp}', and nothing here can reach MCP servers",
+                    hint="ingest it through the workspace: `springlet ingest` or ws.knowledge",
+                )
+            _write_resources(
+                self._resource_folder(spec, source), self._resources(source.mcp, source.uri)
+            )
+        return self.files_spec(spec)
+
+    def _resource_folder(self, spec: CollectionSpec, source: SourceSpec) -> Path:
+        from springlet.tools.names import model_tool_name
+
+        server = model_tool_name(source.mcp or "")
+        return self.loaded.data_dir / "mcp-resources" / model_tool_name(spec.name) / server
+
     def ingest(
         self,
         name: str,
@@ -157,7 +196,7 @@ class WorkspaceKnowledge:
         rebuild: bool = False,
         progress: Callable[[IngestProgress], None] | None = None,
     ) -> IngestReport:
-        spec = self.collection(name)
+        spec = self.fetch_sources(self.collection(name))
         resolved = self.embedder(spec)
         return ingest_collection(
             spec,
@@ -196,7 +235,8 @@ class WorkspaceKnowledge:
         pinned = store.pinned_embedder(spec.name)
         if pinned is None:
             return
-        stale = stale_files(spec, self.loaded.root, store.indexed_files(pinned[0]))
+        files = self.files_spec(spec)
+        stale = stale_files(files, self.loaded.root, store.indexed_files(pinned[0]))
         if stale:
             log.warning(
                 "collection '%s': %d file%s changed since it was ingested; run `springlet "
@@ -230,6 +270,28 @@ def _announce(collection: str, what: str) -> None:
         collection,
         what,
     )
+
+
+ResourceReader = Callable[[str, str], list[tuple[str, str]]]
+"""`(server, uri or glob) -> [(uri, text), ...]`: an MCP server's resources, read."""
+
+
+def _write_resources(folder: Path, resources: list[tuple[str, str]]) -> None:
+    """One Markdown file per resource, named after its URI; stale files removed."""
+    import re
+
+    folder.mkdir(parents=True, exist_ok=True)
+    wanted = {}
+    for uri, text in resources:
+        name = re.sub(r"[^A-Za-z0-9._-]+", "_", uri).strip("_")[:150] or "resource"
+        wanted[f"{name}.md"] = f"<!-- {uri} -->\n{text}\n"
+    for old in folder.glob("*.md"):
+        if old.name not in wanted:
+            old.unlink()
+    for name, text in wanted.items():
+        path = folder / name
+        if not path.exists() or path.read_text(encoding="utf-8") != text:
+            path.write_text(text, encoding="utf-8")
 
 
 def _info(resolved: ResolvedEmbeddings) -> EmbedderInfo:

@@ -28,7 +28,7 @@ from springlet.rag.ingest import _file_hash as file_hash  # the one hash ingest 
 if TYPE_CHECKING:
     from springlet.rag.sources import Source
     from springlet.rag.spec import CollectionSpec
-    from springlet.workspace.knowledge import WorkspaceKnowledge
+    from springlet.workspace.knowledge import ResourceReader, WorkspaceKnowledge
     from springlet.workspace.loaded import LoadedWorkspace
 
 LOG_FILE = "ingests.sqlite"
@@ -90,8 +90,11 @@ class StoreSetAside:
 class Knowledge:
     """The collections of one loaded workspace."""
 
-    def __init__(self, loaded: Callable[[], LoadedWorkspace]) -> None:
+    def __init__(
+        self, loaded: Callable[[], LoadedWorkspace], resources: ResourceReader | None = None
+    ) -> None:
         self._loaded = loaded
+        self._resources = resources
         """The workspace as currently loaded (a reload replaces it)."""
         self._rag: tuple[LoadedWorkspace, WorkspaceKnowledge] | None = None
         self._hashes: dict[tuple[str, int, int, str], str] = {}
@@ -107,7 +110,7 @@ class Knowledge:
         if self._rag is None or self._rag[0] is not loaded:
             from springlet.workspace.knowledge import WorkspaceKnowledge
 
-            self._rag = (loaded, WorkspaceKnowledge(loaded))
+            self._rag = (loaded, WorkspaceKnowledge(loaded, resources=self._resources))
         return self._rag[1]
 
     @property
@@ -145,6 +148,7 @@ class Knowledge:
             if on_progress is not None:
                 on_progress(IngestProgress(name, step.done, step.total, step.path))
 
+        spec = self.rag.fetch_sources(spec)
         result = ingest_collection(
             spec,
             self.loaded.root,
@@ -265,7 +269,8 @@ class Knowledge:
         )
 
     def _stale(self, spec: CollectionSpec, indexed: dict[str, str]) -> int:
-        return stale_files(spec, self.loaded.root, indexed, hash_of=self._hash)
+        files = self.rag.files_spec(spec)
+        return stale_files(files, self.loaded.root, indexed, hash_of=self._hash)
 
     def _hash(self, file: Any, spec: CollectionSpec) -> str:
         stat = file.path.stat()

@@ -66,3 +66,26 @@ async def adescribe_mcp_server(servers: McpServers, name: str) -> McpServerConte
 
 async def _capabilities(client: Any) -> Any:
     return client.server_capabilities
+
+
+def read_mcp_resources(servers: McpServers, name: str, uri: str) -> list[tuple[str, str]]:
+    """`aread_mcp_resources` for sync callers (an ingest runs in the caller's thread)."""
+    return runtime_loop.run_sync(aread_mcp_resources(servers, name, uri))
+
+
+async def aread_mcp_resources(servers: McpServers, name: str, uri: str) -> list[tuple[str, str]]:
+    """The text of each resource of server `name` whose URI is `uri` or matches it as a
+    glob, as (uri, text), in URI order (binary contents are left out)."""
+    from fnmatch import fnmatchcase
+
+    connection = servers.connection(name)
+    listed = await connection.request("resources/list", lambda c: c.list_resources())
+    uris = sorted(str(r.uri) for r in listed.resources if fnmatchcase(str(r.uri), uri))
+    read: list[tuple[str, str]] = []
+    for found in uris:
+        result = await connection.request(
+            f"resources/read {found}", lambda c, u=found: c.read_resource(u)
+        )
+        parts = [c.text for c in result.contents if isinstance(getattr(c, "text", None), str)]
+        read.append((found, "\n".join(parts)))
+    return read

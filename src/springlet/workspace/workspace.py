@@ -184,7 +184,14 @@ class Workspace:
     def _make_knowledge(self) -> WorkspaceKnowledge:
         from springlet.workspace.knowledge import WorkspaceKnowledge
 
-        return WorkspaceKnowledge(self.loaded, ingest_on_first_use=True)
+        return WorkspaceKnowledge(
+            self.loaded, ingest_on_first_use=True, resources=self._read_mcp_resources
+        )
+
+    def _read_mcp_resources(self, server: str, uri: str) -> list[tuple[str, str]]:
+        from springlet.workspace.mcp_view import read_mcp_resources
+
+        return read_mcp_resources(self.mcp_servers, server, uri)
 
     def _check_usable(self, kind: str, name: str, known: dict[str, Any]) -> None:
         problems = self.loaded.unusable.get(f"{kind}:{name}")
@@ -221,7 +228,7 @@ class Workspace:
         """The knowledge collections: what is indexed, ingest, search."""
         from springlet.workspace.knowledge_view import Knowledge
 
-        return Knowledge(lambda: self.loaded)
+        return Knowledge(lambda: self.loaded, resources=self._read_mcp_resources)
 
     @cached_property
     def models(self) -> Models:
