@@ -74,3 +74,19 @@ def test_ingesting_resources_without_a_workspace_says_how(tmp_path: Path) -> Non
     root = workspace(tmp_path, "handbook://a=Alpha.")
     with pytest.raises(SpringletError, match="nothing here can reach MCP servers"):
         WorkspaceKnowledge(load_workspace_files(root)).ingest("handbook")
+
+
+def test_springlet_ingest_and_search_read_the_resources(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from springlet.cli import main
+
+    monkeypatch.setenv("SPRINGLET_TEST_SRC", SRC)
+    root = workspace(tmp_path, "handbook://holidays=Every employee has 25 days of holiday.")
+    ingest = CliRunner().invoke(main, ["ingest", "-w", str(root)])
+    assert ingest.exit_code == 0, ingest.output
+    assert "handbook: 1 files" in ingest.output and "error" not in ingest.output
+    found = CliRunner().invoke(main, ["search", "handbook", "holiday days", "-w", str(root)])
+    assert found.exit_code == 0 and "25 days" in found.output

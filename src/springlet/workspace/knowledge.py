@@ -307,7 +307,7 @@ def collection_language_warning(knowledge: WorkspaceKnowledge, name: str) -> str
     identity = knowledge.embedder(spec).identity
     if not is_english_only(identity):
         return None
-    files = discover_files(spec, knowledge.loaded.root)
+    files = discover_files(knowledge.files_spec(spec), knowledge.loaded.root)
     step = max(1, len(files) // SAMPLE_FILES)
     return language_warning(name, identity, _sample_texts([f.path for f in files[::step]]))
 
