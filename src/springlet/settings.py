@@ -177,6 +177,24 @@ class TuiKeymap(Spec):
     """Source under an answer: open it in the viewer (default enter)."""
     close_dialog: KeyList = None
     """Close a dialog; the approval dialog then denies (default escape)."""
+    screen_chat: KeyList = None
+    """Go to the chat (default f5)."""
+    screen_traces: KeyList = None
+    """Go to the Traces screen (default f6)."""
+    screen_workspace: KeyList = None
+    """Go to the Workspace screen: the files and the editor (default f7)."""
+    screen_knowledge: KeyList = None
+    """Go to the Knowledge screen (default f8)."""
+    screen_models: KeyList = None
+    """Go to the Models screen (default f9)."""
+    open_trace: KeyList = None
+    """Answer: show the trace of the run that wrote it (default t)."""
+    filter_runs: KeyList = None
+    """Traces: type a filter (`agent:NAME status:error since:10m text`; default /)."""
+    back_to_chat: KeyList = None
+    """Traces, Workspace, Knowledge, Models: back to the chat (default escape)."""
+    reload_runs: KeyList = None
+    """Traces: read the run table again (default r)."""
 
     @field_validator("*")
     @classmethod

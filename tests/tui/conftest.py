@@ -95,11 +95,13 @@ def make_app(tmp_path: Path, script_name: str) -> Iterator[MakeApp]:
     follows `script` (a list of steps or a respond function)."""
     opened: list[Workspace] = []
 
-    def make(script: object, settings: str = "", agent: str = AGENT) -> SpringletApp:
+    def make(
+        script: object, settings: str = "", agent: str = AGENT, *, tracing: bool = False
+    ) -> SpringletApp:
         register_script(script_name, script)  # type: ignore[arg-type]
         register_script("echo-everything", echo)
         root = write_workspace(tmp_path / "ws", script_name, settings, agent)
-        ws = load_workspace(root, tracing=False)
+        ws = load_workspace(root, tracing=tracing)
         assert [str(p) for p in ws.problems] == []
         opened.append(ws)
         return SpringletApp(Backend(ws), agent="shop", local_clipboard=False)

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from springlet import load_workspace
 from springlet.settings import TuiKeymap
 from springlet.tui import app as app_module
-from springlet.tui.screens import dialogs
+from springlet.tui.screens import dialogs, traces
 from springlet.tui.widgets import chat, sidebar, sources, tool_card
 
 HOLDERS = [
@@ -19,6 +19,7 @@ HOLDERS = [
     dialogs.SourceScreen,
     dialogs.RenameScreen,
     dialogs.ConfirmScreen,
+    traces.TracesScreen,
     chat.Answer,
     sidebar.SessionList,
     sources.SourceLink,

@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 from textual.worker import Worker, WorkerState
 
@@ -25,12 +26,30 @@ from springlet.tui.commands import SpringletCommands
 from springlet.tui.conversation import Conversation
 from springlet.tui.messages import ApprovalNeeded, RunBegan, RunEnded, TranscriptLoaded
 from springlet.tui.screens.dialogs import ApprovalScreen, ConfirmScreen, RenameScreen, SourceScreen
-from springlet.tui.widgets.chat import ChatLog
+from springlet.tui.screens.traces import TracesScreen
+from springlet.tui.widgets.chat import Answer, ChatLog
 from springlet.tui.widgets.sidebar import SessionList, Sidebar
 from springlet.tui.widgets.sources import SourceLink
 
-SCREENS = ("Chat",)
-"""Screens the palette can go to (Traces, Workspace, Knowledge, Models come in part 2)."""
+SCREENS = ("Chat", "Traces", "Workspace", "Knowledge", "Models")
+"""Screens the palette and the footer go to; Chat is the app's own first screen."""
+
+
+def make_screen(name: str) -> Screen[None]:
+    """A new screen of part 2 by its palette name."""
+    if name == "Traces":
+        return TracesScreen()
+    from springlet.tui.screens.knowledge import KnowledgeScreen
+    from springlet.tui.screens.models import ModelsScreen
+    from springlet.tui.screens.workspace_editor import WorkspaceScreen
+
+    screens: dict[str, type[Screen[None]]] = {
+        "Workspace": WorkspaceScreen,
+        "Knowledge": KnowledgeScreen,
+        "Models": ModelsScreen,
+    }
+    return screens[name]()
+
 
 _FENCE = re.compile(r"```[^\n]*\n(.*?)```", re.DOTALL)
 
@@ -70,6 +89,11 @@ class SpringletApp(App[None]):
         Binding("ctrl+y", "copy_answer", "Copy answer", id="copy_answer"),
         Binding("ctrl+t", "toggle_theme", "Theme", id="toggle_theme", show=False),
         Binding("ctrl+g", "toggle_sidebar", "Sidebar", id="toggle_sidebar", show=False),
+        Binding("f5", "go_to('Chat')", "Chat", id="screen_chat"),
+        Binding("f6", "go_to('Traces')", "Traces", id="screen_traces"),
+        Binding("f7", "go_to('Workspace')", "Files", id="screen_workspace"),
+        Binding("f8", "go_to('Knowledge')", "Knowledge", id="screen_knowledge"),
+        Binding("f9", "go_to('Models')", "Models", id="screen_models"),
     ]
 
     def __init__(
@@ -83,6 +107,7 @@ class SpringletApp(App[None]):
         self._first_agent = agent
         self._clipboard_command = local_clipboard_command() if local_clipboard else None
         self._run: Worker[None] | None = None
+        self._trace_from: Answer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("springlet", id="model-bar", markup=False)
@@ -94,12 +119,17 @@ class SpringletApp(App[None]):
         yield Footer()
 
     @property
+    def home(self) -> Screen[object]:
+        """The chat's screen (the app's first; the other screens go over it)."""
+        return self.screen_stack[0] if self.screen_stack else self.screen
+
+    @property
     def chat(self) -> ChatLog:
-        return self.query_one(ChatLog)
+        return self.home.query_one(ChatLog)
 
     @property
     def prompt(self) -> PromptInput:
-        return self.query_one(PromptInput)
+        return self.home.query_one(PromptInput)
 
     def on_mount(self) -> None:
         self.set_keymap(self.backend.keymap())
@@ -121,7 +151,10 @@ class SpringletApp(App[None]):
 
     def _shown(self) -> bool:
         """False once the app is closing: a worker's late answer then has nowhere to go."""
-        return bool(self.query(Sidebar)) and bool(self.query(ChatLog))
+        if not self.screen_stack:
+            return False
+        home = self.home
+        return bool(home.query(SessionList)) and bool(home.query(ChatLog))
 
     @on(AgentsLoaded)
     async def _agents_loaded(self, message: AgentsLoaded) -> None:
@@ -130,7 +163,7 @@ class SpringletApp(App[None]):
         self.agents = message.agents
         names = [a.name for a in self.agents]
         first = self._first_agent if self._first_agent in names else next(iter(names), None)
-        self.query_one(Sidebar).show_agents(self.agents, first)
+        self.home.query_one(Sidebar).show_agents(self.agents, first)
         for problem in self.backend.problems[:5]:
             await self.chat.add_note(str(problem), "error")
         if first is not None:
@@ -157,7 +190,7 @@ class SpringletApp(App[None]):
 
     def _show_model(self, agent: str, model: str, reason: str) -> None:
         why = reason if reason.startswith(model) else f"{model} — {reason}"
-        self.query_one("#model-bar", Static).update(f"{agent} · {why}")
+        self.home.query_one("#model-bar", Static).update(f"{agent} · {why}")
         self.sub_title = f"{agent} on {model}"
 
     @on(Sidebar.AgentChosen)
@@ -168,8 +201,56 @@ class SpringletApp(App[None]):
         return SCREENS
 
     def go_to(self, screen: str) -> None:
+        """Show `screen` (one of SCREENS); each keeps its state while another is shown."""
         if screen == "Chat":
+            while len(self.screen_stack) > 1:
+                self.pop_screen()
+            self.call_after_refresh(self._refocus_chat)
+            return
+        if screen not in SCREENS:
+            return
+        if not self.is_screen_installed(screen):
+            self.install_screen(make_screen(screen), name=screen)
+        if self.screen is self.get_screen(screen):
+            return
+        if len(self.screen_stack) > 1:
+            self.switch_screen(screen)
+        else:
+            self.push_screen(screen)
+
+    CHAT_ACTIONS: ClassVar[frozenset[str]] = frozenset(
+        {"cancel", "new_chat", "copy_answer", "focus_prompt", "focus_sessions",
+         "search_sessions", "toggle_sidebar"}
+    )  # fmt: skip
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """The chat's keys work (and show in the footer) only on the chat's screen."""
+        if action in self.CHAT_ACTIONS and self.screen_stack and self.screen is not self.home:
+            return self.screen.is_modal or False
+        return True
+
+    def action_go_to(self, screen: str) -> None:
+        self.go_to(screen)
+
+    def _refocus_chat(self) -> None:
+        answer, self._trace_from = self._trace_from, None
+        if answer is not None and answer.is_attached:
+            answer.focus()
+        else:
             self.prompt.focus()
+
+    @on(Answer.TraceRequested)
+    def _open_trace(self, message: Answer.TraceRequested) -> None:
+        """From a chat answer to its run's trace; Esc there comes back to the answer."""
+        self.go_to("Traces")
+        self._trace_from = message.answer
+        self.traces_screen.show_run(message.run_id)
+
+    @property
+    def traces_screen(self) -> TracesScreen:
+        if not self.is_screen_installed("Traces"):
+            self.install_screen(TracesScreen(), name="Traces")
+        return self.get_screen("Traces", TracesScreen)
 
     # -- a run ----------------------------------------------------------------------------
 
@@ -238,7 +319,7 @@ class SpringletApp(App[None]):
 
     def refresh_sessions(self) -> None:
         if self._shown():
-            self._load_sessions(self.query_one("#session-search", Input).value)
+            self._load_sessions(self.home.query_one("#session-search", Input).value)
 
     @work(thread=True, exclusive=True, group="sessions")
     def _load_sessions(self, search: str) -> None:
@@ -251,7 +332,7 @@ class SpringletApp(App[None]):
         if not self._shown():
             return
         self.session_infos = message.sessions
-        self.query_one(Sidebar).show_sessions(message.sessions)
+        self.home.query_one(Sidebar).show_sessions(message.sessions)
 
     @on(Sidebar.SearchChanged)
     def _search_changed(self) -> None:
@@ -315,13 +396,13 @@ class SpringletApp(App[None]):
         self.prompt.focus()
 
     def action_focus_sessions(self) -> None:
-        self.query_one(SessionList).focus()
+        self.home.query_one(SessionList).focus()
 
     def action_search_sessions(self) -> None:
-        self.query_one("#session-search", Input).focus()
+        self.home.query_one("#session-search", Input).focus()
 
     def action_toggle_sidebar(self) -> None:
-        sidebar = self.query_one(Sidebar)
+        sidebar = self.home.query_one(Sidebar)
         sidebar.display = not sidebar.display
 
     def action_toggle_theme(self) -> None:

@@ -69,8 +69,8 @@ class Conversation:
 
     def _translate(self, event: ev.Event, run: _RunState, post: Post) -> None:
         match event:
-            case ev.RunStarted(model=model, model_reason=reason):
-                post(RunBegan(self.agent, model, reason))
+            case ev.RunStarted(model=model, model_reason=reason, run_id=run_id):
+                post(RunBegan(self.agent, model, reason, run_id))
             case ev.ModelToken(step=step, text=text):
                 post(AnswerDelta(step, text))
             case ev.ModelMessage(step=step, text=text):

@@ -21,6 +21,7 @@ class RunBegan(Message):
     agent: str
     model: str
     model_reason: str
+    run_id: str | None = None
 
 
 @dataclass

@@ -26,6 +26,12 @@ if TYPE_CHECKING:
     from springlet.tracing.spans import Span
     from springlet.tracing.store import RunSummary
     from springlet.workspace.agent_info import AgentInfo
+    from springlet.workspace.files import (
+        WorkspaceFile,
+        list_workspace_files,
+        read_workspace_file,
+        save_workspace_file,
+    )
     from springlet.workspace.knowledge_view import (
         CollectionInfo,
         IngestProgress,
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
     from springlet.workspace.local_models import StoredModel
     from springlet.workspace.models_view import AutoChoice, ModelInfo, Models, OllamaModel
     from springlet.workspace.reload import ReloadReport
+    from springlet.workspace.run_rows import RunRow, RunStats, list_run_rows, read_run_rows
     from springlet.workspace.sessions import SessionInfo, Sessions
     from springlet.workspace.test_cases import CaseOutcome
     from springlet.workspace.traces_view import ExportResult, RunTree, Traces
@@ -58,6 +65,8 @@ FACADE_TYPES: dict[str, str] = {
     "Prompt": "springlet.prompts.runner",
     "PullProgress": "springlet.models.ollama_catalog",
     "ReloadReport": "springlet.workspace.reload",
+    "RunRow": "springlet.workspace.run_rows",
+    "RunStats": "springlet.workspace.run_rows",
     "RunSummary": "springlet.tracing.store",
     "RunTree": "springlet.workspace.traces_view",
     "SearchHit": "springlet.workspace.knowledge_view",
@@ -74,6 +83,12 @@ FACADE_TYPES: dict[str, str] = {
     "WatchHandle": "springlet.workspace.watch",
     "WorkspaceChanged": "springlet.workspace.watch",
     "WorkspaceSettings": "springlet.settings",
+    "WorkspaceFile": "springlet.workspace.files",
+    "list_run_rows": "springlet.workspace.run_rows",
+    "list_workspace_files": "springlet.workspace.files",
+    "read_workspace_file": "springlet.workspace.files",
+    "read_run_rows": "springlet.workspace.run_rows",
+    "save_workspace_file": "springlet.workspace.files",
 }
 """Name -> the module defining it; `springlet` re-exports the same names."""
 
@@ -93,6 +108,8 @@ __all__ = [
     "Prompt",
     "PullProgress",
     "ReloadReport",
+    "RunRow",
+    "RunStats",
     "RunSummary",
     "RunTree",
     "SearchHit",
@@ -109,6 +126,12 @@ __all__ = [
     "WatchHandle",
     "WorkspaceChanged",
     "WorkspaceSettings",
+    "WorkspaceFile",
+    "list_run_rows",
+    "list_workspace_files",
+    "read_run_rows",
+    "read_workspace_file",
+    "save_workspace_file",
 ]
 
 

@@ -6,12 +6,14 @@ to it and it turns each into widgets; it never calls an agent or a store.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Button, Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
@@ -19,6 +21,7 @@ from springlet.tui.backend import Transcript, TranscriptEntry
 from springlet.tui.messages import (
     AnswerDelta,
     AnswerStep,
+    RunBegan,
     RunEnded,
     SourcesFound,
     ToolEnded,
@@ -43,11 +46,22 @@ class Answer(Vertical):
     """One model call's answer, streamed as Markdown and then set whole once at the end."""
 
     can_focus = True
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("y", "copy", "Copy", id="copy_message")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "copy", "Copy", id="copy_message"),
+        Binding("t", "open_trace", "Trace", id="open_trace"),
+    ]
 
-    def __init__(self, text: str = "") -> None:
+    @dataclass
+    class TraceRequested(Message):
+        """Show the trace of the run that wrote this answer."""
+
+        run_id: str
+        answer: Answer
+
+    def __init__(self, text: str = "", run_id: str | None = None) -> None:
         super().__init__(classes="answer")
         self.text = text
+        self.run_id = run_id
         self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
@@ -76,6 +90,12 @@ class Answer(Vertical):
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(self.text)
 
+    def action_open_trace(self) -> None:
+        if self.run_id is None:
+            self.notify("this answer has no trace (tracing was off)", severity="warning")
+            return
+        self.post_message(self.TraceRequested(self.run_id, self))
+
 
 class Note(Static):
     """A line from the app in the chat: an error, a cancel, the start of a session."""
@@ -95,6 +115,7 @@ class ChatLog(VerticalScroll):
         self._answers: dict[int, Answer] = {}
         self._cards: dict[str, ToolCard] = {}
         self._earlier: list[TranscriptEntry] = []
+        self._run_id: str | None = None
 
     # -- a live run ---------------------------------------------------------------------
 
@@ -106,9 +127,13 @@ class ChatLog(VerticalScroll):
     async def _answer(self, step: int) -> Answer:
         answer = self._answers.get(step)
         if answer is None:
-            answer = self._answers[step] = Answer()
+            answer = self._answers[step] = Answer(run_id=self._run_id)
             await self.mount(answer)
         return answer
+
+    @on(RunBegan)
+    def _run_began(self, message: RunBegan) -> None:
+        self._run_id = message.run_id  # not stopped: the app shows the model too
 
     @on(AnswerDelta)
     async def _delta(self, message: AnswerDelta) -> None:
@@ -226,7 +251,7 @@ def entry_widgets(entry: TranscriptEntry) -> list[Any]:
         for c in entry.tool_calls
     ]
     if entry.text:
-        widgets.append(Answer(entry.text))
+        widgets.append(Answer(entry.text, run_id=entry.run_id))
     if entry.sources:
         widgets.append(SourceList(entry.sources))
     return widgets

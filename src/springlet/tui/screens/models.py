@@ -1,0 +1,13 @@
+"""The Models screen (placeholder until built)."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.screen import Screen
+from textual.widgets import Footer, Static
+
+
+class ModelsScreen(Screen[None]):
+    def compose(self) -> ComposeResult:
+        yield Static("Models")
+        yield Footer()
