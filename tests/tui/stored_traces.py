@@ -128,7 +128,11 @@ def order_run() -> list[Span]:
 
 def failed_run() -> list[Span]:
     """A run whose tool raised (with the OTel exception attributes)."""
-    trace = "Traceback (most recent call last):\n  File \"tools/orders.py\", line 9\nKeyError: 'no order B-7'\n"
+    trace = (
+        "Traceback (most recent call last):\n"
+        '  File "tools/orders.py", line 9\n'
+        "KeyError: 'no order B-7'\n"
+    )
     return [
         _span("t9", FAILED_RUN, FAILED_RUN, SpanKind.TOOL, "get_order_status", -58_000,
               -57_990, 1, SpanStatus.ERROR, "KeyError: 'no order B-7'", **{
