@@ -195,6 +195,22 @@ class TuiKeymap(Spec):
     """Traces, Workspace, Knowledge, Models: back to the chat (default escape)."""
     reload_runs: KeyList = None
     """Traces: read the run table again (default r)."""
+    save_file: KeyList = None
+    """Workspace: save the file; the workspace reloads (default ctrl+s)."""
+    try_prompt: KeyList = None
+    """Workspace: render or run the open prompt from a form of its inputs (default ctrl+r)."""
+    next_problem: KeyList = None
+    """Workspace: move the cursor to the next problem (default ctrl+j)."""
+    ingest: KeyList = None
+    """Knowledge: ingest the highlighted collection (default i)."""
+    cancel_work: KeyList = None
+    """Knowledge, Models: cancel the running ingest or pull (default x)."""
+    search_knowledge: KeyList = None
+    """Knowledge: type a search (default /)."""
+    pull_model: KeyList = None
+    """Models: type the name of a model to pull (default p)."""
+    reload_models: KeyList = None
+    """Models: ask Ollama again (default r)."""
 
     @field_validator("*")
     @classmethod

@@ -9,7 +9,14 @@ from textual.binding import Binding
 from springlet import load_workspace
 from springlet.settings import TuiKeymap
 from springlet.tui import app as app_module
-from springlet.tui.screens import dialogs, traces
+from springlet.tui.screens import (
+    dialogs,
+    knowledge,
+    models,
+    prompt_form,
+    traces,
+    workspace_editor,
+)
 from springlet.tui.widgets import chat, sidebar, sources, tool_card
 
 HOLDERS = [
@@ -20,6 +27,10 @@ HOLDERS = [
     dialogs.RenameScreen,
     dialogs.ConfirmScreen,
     traces.TracesScreen,
+    workspace_editor.WorkspaceScreen,
+    prompt_form.PromptFormScreen,
+    knowledge.KnowledgeScreen,
+    models.ModelsScreen,
     chat.Answer,
     sidebar.SessionList,
     sources.SourceLink,

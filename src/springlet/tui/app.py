@@ -149,6 +149,10 @@ class SpringletApp(App[None]):
                 continue
         self.post_message(AgentsLoaded(agents))
 
+    def reload_agents(self) -> None:
+        """The workspace was reloaded: describe its agents again (the chat stays)."""
+        self._load_agents()
+
     def _shown(self) -> bool:
         """False once the app is closing: a worker's late answer then has nowhere to go."""
         if not self.screen_stack:
@@ -164,6 +168,8 @@ class SpringletApp(App[None]):
         names = [a.name for a in self.agents]
         first = self._first_agent if self._first_agent in names else next(iter(names), None)
         self.home.query_one(Sidebar).show_agents(self.agents, first)
+        if self.conversation is not None:  # a reload: the chat goes on
+            return
         for problem in self.backend.problems[:5]:
             await self.chat.add_note(str(problem), "error")
         if first is not None:

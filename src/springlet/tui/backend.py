@@ -50,6 +50,7 @@ __all__ = [
     "ToolCallRecord",
     "Transcript",
     "TranscriptEntry",
+    "WatchHandle",
     "WorkspaceChanged",
     "WorkspaceFile",
 ]
