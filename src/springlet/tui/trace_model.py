@@ -39,6 +39,7 @@ class SpanIndex:
         self.spans: dict[str, Any] = {}
         self._children: dict[str, list[str]] = {}
         self._rollups: dict[str, Rollup] = {}
+        self._scale: tuple[int, int] | None = None
         for span in spans:
             self.add(span)
 
@@ -46,29 +47,40 @@ class SpanIndex:
         return len(self.spans)
 
     def add(self, span: Any) -> str | None:
-        """Index `span` (a newer version of a known span replaces it); its parent's id,
-        or None for the root or a span already known."""
+        """Index `span` (a newer version of a known span replaces it); the id of the
+        parent it shows under, or None for the root or a span already known."""
         known = span.span_id in self.spans
         self.spans[span.span_id] = span
+        self._scale = None
         self._forget_rollups(span.span_id)
         if known or span.span_id == self.root_id:
             return None
-        parent = self.parent_of(span)
-        self._children.setdefault(parent, []).append(span.span_id)
-        return parent
+        declared = span.parent_id if span.parent_id not in (None, span.span_id) else self.root_id
+        self._children.setdefault(declared, []).append(span.span_id)
+        return self.parent_of(span)
 
     def parent_of(self, span: Any) -> str:
-        """The parent's id; a span whose parent was never stored hangs below the root."""
+        """The parent's id; a span whose parent is not stored (yet) hangs below the root."""
         parent = span.parent_id
-        return parent if parent is not None and parent != span.span_id else self.root_id
+        if parent is None or parent == span.span_id or parent not in self.spans:
+            return self.root_id
+        return str(parent)
+
+    def _below(self, span_id: str) -> list[str]:
+        below = list(self._children.get(span_id, ()))
+        if span_id == self.root_id:  # and the spans whose parent is not stored
+            for parent, ids in self._children.items():
+                if parent != self.root_id and parent not in self.spans:
+                    below.extend(ids)
+        return below
 
     def children(self, span_id: str) -> list[Any]:
         """The spans below `span_id`, in start order."""
-        below = [self.spans[i] for i in self._children.get(span_id, ())]
+        below = [self.spans[i] for i in self._below(span_id)]
         return sorted(below, key=lambda s: (s.start_ns, getattr(s, "seq", 0)))
 
     def has_children(self, span_id: str) -> bool:
-        return bool(self._children.get(span_id))
+        return bool(self._below(span_id))
 
     def ancestors(self, span_id: str) -> list[str]:
         """Ids from the parent of `span_id` up to the root."""
@@ -90,13 +102,13 @@ class SpanIndex:
         while stack:  # no recursion: a deep tree must not overflow the stack
             current = stack.pop()
             order.append(current)
-            stack.extend(self._children.get(current, ()))
+            stack.extend(self._below(current))
         for current in reversed(order):
             if current in self._rollups:
                 continue
             span = self.spans.get(current)
             own = _own(span)
-            below = [self._rollups[c] for c in self._children.get(current, ())]
+            below = [self._rollups[c] for c in self._below(current)]
             self._rollups[current] = Rollup(
                 own.spans + sum(r.spans for r in below),
                 own.input_tokens + sum(r.input_tokens for r in below),
@@ -113,7 +125,13 @@ class SpanIndex:
                 self._rollups.pop(ancestor, None)
 
     def time_scale(self) -> tuple[int, int]:
-        """(start, end) of the run in ns; an open run ends now."""
+        """(start, end) of the run in ns; an open run ends at its latest span end (or
+        now), as of the last span added."""
+        if self._scale is None:
+            self._scale = self._measure_scale()
+        return self._scale
+
+    def _measure_scale(self) -> tuple[int, int]:
         root = self.spans.get(self.root_id)
         starts = [s.start_ns for s in self.spans.values()]
         start = root.start_ns if root is not None else min(starts, default=0)

@@ -149,7 +149,8 @@ class SpanTree(Tree[str]):
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[str]) -> None:
         data = event.node.data or ""
-        if data.startswith(_MORE):
+        siblings = event.node.parent.children if event.node.parent is not None else []
+        if data.startswith(_MORE) and event.node in siblings:
             parent = data.removeprefix(_MORE)
             event.node.remove()
             self._fill(parent, self._shown_children.get(parent, 0))
