@@ -95,6 +95,26 @@ def test_a_chat_in_a_real_terminal(acme_copy: Path, tmux_session: tuple[str, str
     text = wait_for(look, "Looked it up:")
     assert "get_order_status · ok" in text
     assert "Order A-1001 is shipped with DHL" in wait_for(look, "expected 2026-11-25")
+
+    # the Traces screen from the palette: the run, its tree, its tool span
+    keys("C-p")
+    wait_for(look, "Chat with")
+    keys("-l", "Screen: Traces")
+    time.sleep(0.5)
+    keys("Enter")
+    wait_for(look, "orders")  # the run's row (the table has the focus)
+    time.sleep(0.5)
+    keys("Enter")  # open the run
+    wait_for(look, "invoke_agent orders")
+    for _ in range(6):  # down the tree to the tool span: its detail has the arguments
+        if "arguments" in look():
+            break
+        keys("Down")
+        time.sleep(0.3)
+    text = wait_for(look, "arguments")
+    assert "tool get_order_status" in text, text
+    assert "A-1001" in text
+    assert "result" in text and "Order A-1001 is shipped" in text
     keys("C-q")
 
 

@@ -112,6 +112,7 @@ async def test_an_edit_outside_the_app_is_picked_up(make_app: MakeApp) -> None:
         retype(screen.editor, screen.editor.text + "# mine\n")
         path.write_text(path.read_text().replace("Repeats what", "Echoes what"))
         await wait_until(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await wait_until(pilot, lambda: bool(app.screen.query("#yes")))
         app.screen.query_one("#yes", Button).press()
         await wait_until(pilot, lambda: "Echoes what" in screen.editor.text)
         assert "# mine" not in screen.editor.text

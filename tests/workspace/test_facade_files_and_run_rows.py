@@ -63,6 +63,7 @@ def test_run_rows_count_tools_errors_and_the_first_ttft(tmp_path: Path) -> None:
     quiet = "0190aaaa000000000000000000000002"
     store = TraceStore(tmp_path / ".springlet" / STORE_FILE)
     store.write([
+        span(run, "m0", SpanKind.MODEL, 0),  # asked for a tool: no token streamed
         span(run, "m1", SpanKind.MODEL, 1, **{"springlet.time_to_first_token_ms": 300.0}),
         span(run, "t1", SpanKind.TOOL, 2),
         span(run, "t2", SpanKind.TOOL, 3, failed=True),
@@ -73,7 +74,7 @@ def test_run_rows_count_tools_errors_and_the_first_ttft(tmp_path: Path) -> None:
     store.close()
     ws = load_workspace(tmp_path, tracing=False)
     rows = {row.run.run_id: row.stats for row in list_run_rows(ws)}
-    assert rows[run] == RunStats(spans=5, tool_calls=2, errors=1, ttft_ms=300.0)
+    assert rows[run] == RunStats(spans=6, tool_calls=2, errors=1, ttft_ms=300.0)
     assert rows[quiet] == RunStats(spans=1, tool_calls=0, errors=0, ttft_ms=None)
     [row] = read_run_rows(ws, [run, "no-such-run"])
     assert row.run.agent == "shop" and row.stats.tool_calls == 2

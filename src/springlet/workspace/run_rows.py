@@ -23,6 +23,7 @@ _STATS_SQL = f"""
 SELECT trace_id, count(*), sum(kind = 'tool'), sum(status = 'error' AND span_id != trace_id),
        (SELECT json_extract(first.attributes, '$."{TIME_TO_FIRST_TOKEN_MS}"')
         FROM spans AS first WHERE first.trace_id = spans.trace_id AND first.kind = 'model'
+        AND json_extract(first.attributes, '$."{TIME_TO_FIRST_TOKEN_MS}"') IS NOT NULL
         ORDER BY first.start_ns, first.seq LIMIT 1)
 FROM spans WHERE trace_id IN ({{marks}}) GROUP BY trace_id
 """
@@ -37,7 +38,8 @@ class RunStats:
     errors: int = 0
     """Failed spans below the run's root."""
     ttft_ms: float | None = None
-    """The first model call's time to first token."""
+    """Time to first token of the first model call that streamed one (a call that
+    only asked for tools streams no token)."""
 
 
 @dataclass(frozen=True)

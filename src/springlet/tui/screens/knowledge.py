@@ -91,8 +91,9 @@ class KnowledgeScreen(Screen[None]):
 
     def on_mount(self) -> None:
         hits = self.query_one("#hits", DataTable)
-        for column in ("score", "source", "heading"):
-            hits.add_column(column, key=column)
+        # fixed widths: the columns do not jump as results come and go
+        for column, width in (("score", 5), ("source", 18), ("heading", 14)):
+            hits.add_column(column, key=column, width=width)
         self.query_one("#ingest-progress").display = False  # shown once an ingest starts
         self.list_collections()
 

@@ -95,6 +95,7 @@ def row_cells(row: RunRow) -> tuple[str, ...]:
 class TracesScreen(Screen[None]):
     """Runs, one run's spans, one span's detail."""
 
+    AUTO_FOCUS = "#runs"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="filter_runs"),
         Binding("escape", "back", "Back", id="back_to_chat"),

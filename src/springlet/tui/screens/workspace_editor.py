@@ -86,6 +86,8 @@ class WorkspaceScreen(Screen[None]):
         self.problems: tuple[Any, ...] = ()
         self._timer: Timer | None = None
         self._watch: WatchHandle | None = None
+        self._asking = False
+        """A question about replacing the unsaved buffer is open."""
 
     @property
     def springlet(self) -> SpringletApp:
@@ -296,10 +298,15 @@ class WorkspaceScreen(Screen[None]):
             self.show_reload(message.event.report, f"{file.path} changed on disk")
             return
 
+        if self._asking:
+            return  # one question for a burst of changes
+
         def replace(yes: bool | None) -> None:
+            self._asking = False
             if yes and self.file is not None:
                 self.open_file(self.file)
 
+        self._asking = True
         self.app.push_screen(
             ConfirmScreen(f"{file.path} changed on disk. Replace your unsaved buffer?"),
             replace,

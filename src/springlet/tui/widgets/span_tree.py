@@ -23,7 +23,6 @@ from springlet.tui.trace_model import SpanIndex, duration_text, waterfall_bar
 PAGE = 200
 """Children mounted per expand (and per "more" node)."""
 BAR_WIDTH = 10
-NAME_WIDTH = 20
 _STATUS_MARK = {"ok": "✓", "error": "✗", "running": "…", "cancelled": "⊘", "step_limit": "!"}
 _STATUS_STYLE = {"ok": "green", "error": "bold red", "running": "yellow", "cancelled": "yellow"}
 _MORE = "more:"
@@ -114,22 +113,20 @@ class SpanTree(Tree[str]):
             node.set_label(self._label(span))
 
     def _label(self, span: Any) -> Text:
+        """`✓  1.2s ▕██   ▏ tool get_order_status 40t 1✗`: the name goes last, so a
+        narrow tree cuts the name, never the bar."""
         assert self.index is not None
         status = str(span.status)
-        depth = len(self.index.ancestors(span.span_id))
-        width = max(8, NAME_WIDTH - 2 * depth)
-        name = f"{span.kind}:{span.name}" if str(span.kind) != "agent" else span.name
-        name = name if len(name) <= width else name[: width - 1] + "…"
         bar = waterfall_bar(span.start_ns, span.end_ns, self.index.time_scale(), BAR_WIDTH)
         label = Text.assemble(
             (_STATUS_MARK.get(status, "?"), _STATUS_STYLE.get(status, "")),
-            " ",
-            f"{name:<{width}} ",
-            (f"{duration_text(span.duration_ms):>6} ", "bold"),
+            (f" {duration_text(span.duration_ms):>6} ", "bold"),
             ("▕", "dim"),
             (bar, "cyan" if status != "error" else "red"),
-            ("▏", "dim"),
+            ("▏ ", "dim"),
+            span_title(span),
             no_wrap=True,
+            overflow="ellipsis",
         )
         if self.index.has_children(span.span_id):
             rollup = self.index.rollup(span.span_id)
@@ -149,7 +146,8 @@ class SpanTree(Tree[str]):
     @on(Tree.NodeSelected)
     def _selected(self, event: Tree.NodeSelected[str]) -> None:
         data = event.node.data or ""
-        siblings = event.node.parent.children if event.node.parent is not None else []
+        parent_node = event.node.parent
+        siblings = list(parent_node.children) if parent_node is not None else []
         if data.startswith(_MORE) and event.node in siblings:
             parent = data.removeprefix(_MORE)
             event.node.remove()
@@ -178,3 +176,18 @@ class SpanTree(Tree[str]):
             return False
         self.move_cursor(node)
         return True
+
+
+def span_title(span: Any) -> str:
+    """How the tree names a span: the tool's or model's name rather than the
+    operation (`execute_tool get_order_status` -> `tool get_order_status`)."""
+    kind = str(span.kind)
+    attributes = span.attributes
+    if kind == "tool":
+        return f"tool {attributes.get('gen_ai.tool.name') or span.name}"
+    if kind == "model":
+        model = attributes.get("gen_ai.response.model") or attributes.get("gen_ai.request.model")
+        return f"model {model or span.name}"
+    if kind == "agent":
+        return str(span.name)
+    return f"{kind} {span.name}"
