@@ -98,7 +98,8 @@ async def test_a_run_recorded_while_the_screen_is_open_appears_and_its_tree_grow
         await wait_until(pilot, lambda: len(spans_of(tree, "tool")) == 2)
         await wait_until(pilot, lambda: table.get_row(run_id)[0] == "✓", timeout=15)
         assert table.get_row(run_id)[7] == "2"
-        assert str(tree.root.label).startswith("✓") and "invoke_agent shop" in str(tree.root.label)  # relabelled at its end
+        label = str(tree.root.label)  # relabelled at the run's end
+        assert label.startswith("✓") and "invoke_agent shop" in label
 
 
 async def test_the_filter_box_keeps_the_runs_that_match(make_app: MakeApp) -> None:
