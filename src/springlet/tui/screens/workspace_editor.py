@@ -86,6 +86,8 @@ class WorkspaceScreen(Screen[None]):
         self.problems: tuple[Any, ...] = ()
         self._timer: Timer | None = None
         self._watch: WatchHandle | None = None
+        self._last_validated: str | None = None
+        """The buffer whose problems are shown."""
         self._asking = False
         """A question about replacing the unsaved buffer is open."""
 
@@ -194,6 +196,7 @@ class WorkspaceScreen(Screen[None]):
             return
         if message.text != self.editor.text:
             return  # the buffer changed since: its own validation is on the way
+        self._last_validated = message.text
         self.show_problems(message.problems)
 
     def show_problems(self, problems: tuple[Any, ...]) -> None:
