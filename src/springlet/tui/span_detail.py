@@ -66,10 +66,9 @@ def span_sections(span: Any) -> list[tuple[str, str, str]]:
     """(title, text, lexer) blocks: messages, tool call, sources, error, other attributes."""
     attributes: dict[str, Any] = span.attributes
     sections: list[tuple[str, str, str]] = []
-    error = span.error or attributes.get("exception.message")
-    if error or attributes.get("exception.stacktrace"):
-        kind = attributes.get("exception.type")
-        head = f"{kind}: {error}" if kind else str(error or "")
+    kind, message = attributes.get("exception.type"), attributes.get("exception.message")
+    if span.error or message or attributes.get("exception.stacktrace"):
+        head = f"{kind}: {message}" if kind and message is not None else str(span.error or "")
         trace = str(attributes.get("exception.stacktrace") or "")
         sections.append(("error", f"{head}\n\n{trace}".strip(), "pytb" if trace else "text"))
     for key, title in (
