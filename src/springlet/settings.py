@@ -117,6 +117,23 @@ SCOPED_BINDING_IDS: dict[str, str] = {
     "approval.allow_session": "allow_session",
     "approval.deny": "deny",
     "tool_card.copy_full": "copy_full",
+    "app.chat": "screen_chat",
+    "app.traces": "screen_traces",
+    "app.workspace": "screen_workspace",
+    "app.knowledge": "screen_knowledge",
+    "app.models": "screen_models",
+    "app.back": "back_to_chat",
+    "app.cancel_work": "cancel_work",
+    "chat.open_trace": "open_trace",
+    "traces.filter": "filter_runs",
+    "traces.reload": "reload_runs",
+    "workspace.save": "save_file",
+    "workspace.try_prompt": "try_prompt",
+    "workspace.next_problem": "next_problem",
+    "knowledge.ingest": "ingest",
+    "knowledge.search": "search_knowledge",
+    "models.pull": "pull_model",
+    "models.reload": "reload_models",
 }
 """The `screen.action` spelling of each binding id (FORMAT v1.1 writes
 `keymap: {chat.send: enter, app.palette: ctrl+p}`), next to the plain id."""

@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.binding import Binding
 
 from springlet import load_workspace
-from springlet.settings import TuiKeymap
+from springlet.settings import TuiKeymap, WorkspaceSettings
 from springlet.tui import app as app_module
 from springlet.tui.screens import (
     dialogs,
@@ -66,3 +66,11 @@ def test_a_key_terminals_swallow_is_refused(tmp_path: Path) -> None:
     (tmp_path / "springlet.yaml").write_text("tui:\n  keymap:\n    send: ctrl+enter\n")
     [problem] = [str(p) for p in load_workspace(tmp_path, tracing=False).problems]
     assert "springlet.yaml:3:11" in problem and "never reaches the app" in problem
+
+
+def test_every_binding_id_has_its_scoped_spelling() -> None:
+    from springlet.settings import SCOPED_BINDING_IDS
+
+    assert set(SCOPED_BINDING_IDS.values()) == set(TuiKeymap.model_fields)
+    settings = WorkspaceSettings.model_validate({"tui": {"keymap": {"app.traces": "f12"}}})
+    assert settings.tui.keymap.screen_traces == "f12"
