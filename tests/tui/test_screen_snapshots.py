@@ -143,8 +143,12 @@ def models_app(
     tmp_path: Path, utc: None, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[SpringletApp]:
     from springlet.models.resolve import forget_auto_choice
+    from springlet.workspace import models_view
 
     monkeypatch.delenv("OLLAMA_HOST", raising=False)
+    # whether an earlier test loaded an embedded model in this process is not the
+    # snapshot's business: nothing is loaded here
+    monkeypatch.setattr(models_view, "_embedded_loaded", lambda entry, path: False)
     forget_auto_choice()
     register_script("snapshot", [Reply("unused")])
     register_script("echo-everything", echo)
