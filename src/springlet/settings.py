@@ -100,6 +100,7 @@ SCOPED_BINDING_IDS: dict[str, str] = {
     "chat.send": "send",
     "chat.cancel": "cancel",
     "chat.new": "new_chat",
+    "chat.use_embedded": "use_embedded",
     "chat.focus_prompt": "focus_prompt",
     "chat.copy_answer": "copy_answer",
     "chat.copy_message": "copy_message",
@@ -160,6 +161,8 @@ class TuiKeymap(Spec):
     """Stop the running answer and put the prompt back (default escape)."""
     new_chat: KeyList = None
     """Start a new session with the current agent (default ctrl+n)."""
+    use_embedded: KeyList = None
+    """Answer the rest of this session on the embedded model (default f4)."""
     focus_prompt: KeyList = None
     """Move the focus to the prompt (default ctrl+l)."""
     focus_sessions: KeyList = None

@@ -58,3 +58,32 @@ async def test_a_missing_model_is_an_error_in_the_chat(
         await send(pilot, app, "hello")
         await wait_until(pilot, lambda: not app.running and bool(errors(app)))
         assert "qwen2.5" in errors(app)[0], errors(app)
+
+
+async def test_after_a_model_failure_the_session_switches_to_the_embedded_model(
+    make_app: MakeApp, ollama: OllamaTestServer, script_name: str
+) -> None:
+    ollama.faults.missing_models.add("qwen2.5:7b")
+    app = make_app(
+        [Reply("answered in-process")],
+        settings=f"ollama: {{host: '{ollama.url}'}}\n",
+        agent=AGENT,
+    )
+    app.session_model = f"scripted:{script_name}"  # stands in for embedded:smollm2
+    async with app.run_test(size=(80, 24)) as pilot:
+        await send(pilot, app, "hello")
+        await wait_until(pilot, lambda: not app.running and bool(errors(app)))
+        assert "f4" in errors(app)[0]  # the chat says how to go on
+        await pilot.press("f4")
+        await send(pilot, app, "hello again")
+        await wait_until(
+            pilot,
+            lambda: (
+                not app.running
+                and app.chat.last_answer is not None
+                and app.chat.last_answer.text == "answered in-process"
+            ),
+        )
+        assert f"scripted:{script_name}" in str(app.sub_title)
+    # the agent's own file still names its model: only this session moved
+    assert app.backend.describe_agent("shop").model == "ollama:qwen2.5:7b"

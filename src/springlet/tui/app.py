@@ -83,6 +83,7 @@ class SpringletApp(App[None]):
         Binding("ctrl+p", "command_palette", "Commands", id="command_palette", priority=True),
         Binding("escape", "cancel", "Stop answer", id="cancel"),
         Binding("ctrl+n", "new_chat", "New chat", id="new_chat"),
+        Binding("f4", "use_embedded", "Embedded", id="use_embedded", show=False),
         Binding("ctrl+l", "focus_prompt", "Prompt", id="focus_prompt", show=False),
         Binding("ctrl+o", "focus_sessions", "Sessions", id="focus_sessions", show=False),
         Binding("ctrl+f", "search_sessions", "Search", id="search_sessions", show=False),
@@ -104,6 +105,8 @@ class SpringletApp(App[None]):
         self.agents: list[AgentInfo] = []
         self.session_infos: list[SessionInfo] = []
         self.conversation: Conversation | None = None
+        self.session_model = "embedded:smollm2"
+        """The model `use_embedded` switches a session to."""
         self._first_agent = agent
         self._clipboard_command = local_clipboard_command() if local_clipboard else None
         self._run: Worker[None] | None = None
@@ -312,6 +315,16 @@ class SpringletApp(App[None]):
         self.prompt.value = self.conversation.last_message
         self.prompt.cursor_position = len(self.prompt.value)
         self.prompt.focus()
+
+    async def action_use_embedded(self) -> None:
+        """Answer the rest of this session on the embedded model (Ollama is down, or the
+        agent's model is missing): the agent's file is unchanged."""
+        if self.conversation is None:
+            return
+        self.conversation.model = self.session_model
+        agent = self.conversation.agent
+        self._show_model(agent, self.session_model, "chosen for this session")
+        await self.chat.add_note(f"{agent} answers on {self.session_model} in this session")
 
     async def action_new_chat(self) -> None:
         if self.conversation is not None:

@@ -61,6 +61,7 @@ class Backend:
 
     def __init__(self, ws: Workspace) -> None:
         self.ws = ws
+        self._on_model: dict[str, Workspace] = {}
 
     @property
     def sessions(self) -> Sessions:
@@ -87,9 +88,20 @@ class Backend:
         """Which model answers `name` and why (no model is loaded)."""
         return self.ws.describe_agent(name)
 
-    def astream(self, agent: str, message: str, session_id: str) -> AsyncIterator[Event]:
-        """The events of one run (building the agent may raise a SpringletError)."""
-        return self.ws.agent(agent).astream(message, session_id=session_id)
+    def astream(
+        self, agent: str, message: str, session_id: str, model: str | None = None
+    ) -> AsyncIterator[Event]:
+        """The events of one run (building the agent may raise a SpringletError); with
+        `model`, the agent runs on that model instead of its own (this session's choice)."""
+        ws = self.ws if model is None else self._workspace_on(model)
+        return ws.agent(agent).astream(message, session_id=session_id)
+
+    def _workspace_on(self, model: str) -> Workspace:
+        from springlet.workspace.model_override import on_model
+
+        if model not in self._on_model:
+            self._on_model[model] = on_model(self.ws, model)
+        return self._on_model[model]
 
     @staticmethod
     def new_session_id() -> str:

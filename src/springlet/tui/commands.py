@@ -30,6 +30,11 @@ class SpringletCommands(Provider):
         for screen in app.screen_names():
             yield f"Screen: {screen}", f"go to the {screen} screen", partial(app.go_to, screen)
         yield "New chat", "a new session with the current agent", app.action_new_chat
+        yield (
+            "Use the embedded model for this session",
+            "when Ollama is down or the agent's model is missing",
+            app.action_use_embedded,
+        )
         yield "Copy last answer", "to the clipboard", app.action_copy_answer
         yield "Copy last code block", "of the last answer", app.action_copy_code
         yield "Toggle light/dark theme", "", app.action_toggle_theme

@@ -54,13 +54,16 @@ class Conversation:
         self.allowed_tools: set[str] = set()
         """Tools the user allowed "for this session": asked no more."""
         self.last_message = ""
+        self.model: str | None = None
+        """The model this session switched to (after its own failed), None: the agent's."""
 
     async def send(self, message: str, post: Post) -> None:
         """Run the agent on `message`, posting what happens; never raises for a failed run."""
         self.last_message = message
         run = _RunState()
         try:
-            async for event in self.backend.astream(self.agent, message, self.session_id):
+            events = self.backend.astream(self.agent, message, self.session_id, self.model)
+            async for event in events:
                 self._translate(event, run, post)
         except SpringletError as exc:
             post(RunEnded("error", str(exc)))

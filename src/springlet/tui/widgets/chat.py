@@ -34,6 +34,13 @@ SHOWN_AT_OPEN = 40
 """Entries of a resumed session mounted at first; earlier ones on request."""
 
 
+SWITCH_MODEL_HINT = (
+    'f4 (or the palette\'s "Use the embedded model for this session") answers the '
+    "rest of this session on the embedded model"
+)
+"""Said under a failed run: Ollama down or a model missing need not end the chat."""
+
+
 class UserMessage(Static):
     """What the user sent."""
 
@@ -175,6 +182,7 @@ class ChatLog(VerticalScroll):
         text = message.error or message.status
         if message.hint:
             text += f"\nhint: {message.hint}"
+        text += f"\n{SWITCH_MODEL_HINT}"
         await self.add_note(text, "error")
 
     async def add_note(self, text: str, kind: str = "info") -> None:
