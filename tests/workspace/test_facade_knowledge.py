@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -95,10 +96,20 @@ def test_cancelling_aingest_stops_after_the_group_being_written(tmp_path: Path) 
     async def cancel_after_first_file() -> None:
         loop = asyncio.get_running_loop()
         task: asyncio.Task[object] | None = None
+        asked = threading.Event()
 
         def on_progress(progress: IngestProgress) -> None:
+            # called in the ingest's thread: hold it until the loop has cancelled the
+            # task, or a busy machine lets it finish every file first
             assert task is not None
+            if asked.is_set():
+                return
+            asked.set()
             loop.call_soon_threadsafe(task.cancel)
+            deadline = time.monotonic() + 10
+            while not task.cancelling() and time.monotonic() < deadline:
+                time.sleep(0.01)
+            time.sleep(0.3)  # and the cancelled coroutine has set the ingest's flag
 
         task = asyncio.ensure_future(ws.knowledge.aingest("manual", on_progress=on_progress))
         with pytest.raises(asyncio.CancelledError):
