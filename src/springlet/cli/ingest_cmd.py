@@ -20,7 +20,10 @@ def open_knowledge(workspace: Path) -> Knowledge:
     """`ws.knowledge` of the workspace at `workspace`."""
     from springlet.workspace.workspace import load_workspace
 
-    return load_workspace(workspace).knowledge
+    ws = load_workspace(workspace)
+    # closed with the command: the MCP servers an ingest started stop with it
+    click.get_current_context().call_on_close(ws.close)
+    return ws.knowledge
 
 
 @click.command()

@@ -97,10 +97,8 @@ class Backend:
         return ws.agent(agent).astream(message, session_id=session_id)
 
     def _workspace_on(self, model: str) -> Workspace:
-        from springlet.workspace.model_override import on_model
-
         if model not in self._on_model:
-            self._on_model[model] = on_model(self.ws, model)
+            self._on_model[model] = self.ws.on_model(model)
         return self._on_model[model]
 
     @staticmethod

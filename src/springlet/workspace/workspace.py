@@ -193,6 +193,14 @@ class Workspace:
 
         return read_mcp_resources(self.mcp_servers, server, uri)
 
+    def on_model(self, model: str) -> Workspace:
+        """A new Workspace over these files with every agent, prompt and router, and the
+        default model, on `model` (this one is unchanged): `springlet test --model`, or a
+        chat session that goes on on another model."""
+        from springlet.workspace.model_override import on_model
+
+        return on_model(self, model)
+
     def _check_usable(self, kind: str, name: str, known: dict[str, Any]) -> None:
         problems = self.loaded.unusable.get(f"{kind}:{name}")
         if problems:
