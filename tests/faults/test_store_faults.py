@@ -177,6 +177,7 @@ def test_memory_in_an_unusable_data_dir_falls_back_to_memory_only(tmp_path: Path
     blocker.write_text("a file where the data dir should be")
     with pytest.warns(memory.MemoryUnavailableWarning, match="memory.sqlite"):
         opened = memory.open_memory(blocker)
+    assert opened.saver is not None  # an in-process memory: runs still remember
     opened.close()
 
 

@@ -47,6 +47,7 @@ async def test_a_server_dying_mid_stream_is_an_error_in_the_chat(
                 and "word49" in app.chat.last_answer.text
             ),
         )
+        assert errors(app), "the cut stream was reported in the chat"
 
 
 async def test_a_missing_model_is_an_error_in_the_chat(

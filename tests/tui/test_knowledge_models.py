@@ -104,6 +104,7 @@ async def test_an_ingest_can_be_cancelled(
         status = screen.query_one("#ingest-status", Static)  # type: ignore[attr-defined]
         await wait_until(pilot, lambda: "cancelled" in str(status.content))
         await wait_until(pilot, lambda: table.get_row("manual")[1] == "1")
+        assert table.get_row("manual")[1] == "1"  # one of six files indexed, then it stopped
 
 
 @pytest.fixture

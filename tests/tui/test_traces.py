@@ -118,3 +118,4 @@ async def test_the_filter_box_keeps_the_runs_that_match(make_app: MakeApp) -> No
         screen.query_one("#trace-filter").value = "agent:shop first"  # type: ignore[attr-defined]
         await pilot.press("slash", "enter")
         await wait_until(pilot, lambda: table.row_count == 1)
+        assert table.row_count == 1
